@@ -1,0 +1,31 @@
+import Queue from 'bull';
+import type { Logger } from '../logging/create-logger.js';
+
+export interface QueueOptions {
+  redisUrl: string;
+  prefix: string;
+  logger: Logger;
+}
+
+/**
+ * A Bull queue on the shared Redis. Redis errors are logged, never thrown at the process: a
+ * Redis outage delays jobs, it must not take token issuance down with it.
+ */
+export function createQueue(name: string, { redisUrl, prefix, logger }: QueueOptions): Queue.Queue {
+  const queue = new Queue(name, redisUrl, { prefix });
+  let lastError = '';
+  queue.on('error', (err: Error) => {
+    // ioredis repeats the same error on every reconnect attempt: log each distinct one once.
+    if (err.message !== lastError) logger.warn('queue error', { queue: name, error: err.message });
+    lastError = err.message;
+  });
+  queue.on('failed', (job, err) => {
+    if (job.attemptsMade >= (job.opts.attempts ?? 1)) logger.error('job failed', { queue: name, job: job.name, error: err.message });
+  });
+  return queue;
+}
+
+/** Registers a repeatable job under a fixed id, so every instance shares one schedule. */
+export async function scheduleRepeatable(queue: Queue.Queue, name: string, everySeconds: number): Promise<void> {
+  await queue.add(name, {}, { repeat: { every: Math.max(200, Math.round(everySeconds * 1000)) }, jobId: name, removeOnComplete: true, removeOnFail: 50 });
+}

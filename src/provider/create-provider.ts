@@ -1,0 +1,94 @@
+import Provider, { errors, type Adapter, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import type { JWK } from 'jose';
+import type { Settings } from '../settings/load-settings.js';
+import type { AccountStore } from '../store/account-store.js';
+import { isStoreDown } from '../store/connect.js';
+import type { Logger } from '../logging/create-logger.js';
+import { resourceIndicators, type AccessTokenSigner } from './resources.js';
+import { ttlConfig } from './ttl.js';
+import { renderErrorPage } from './views/error-page.js';
+
+export interface ProviderDeps {
+  settings: Settings;
+  adapter: (name: string) => Adapter;
+  accounts: AccountStore;
+  cookieKeys: string[];
+  logger: Logger;
+}
+
+/** Keys for oidc-provider: the signers first (one per algorithm), then verify-only keys. */
+export interface ProviderKeys {
+  jwks: JWK[];
+  signer: AccessTokenSigner;
+}
+
+function firstPartyValidator(_ctx: KoaContextWithOIDC, key: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'boolean') throw new errors.InvalidClientMetadata(`${key} must be a boolean`);
+}
+
+/**
+ * Builds one oidc-provider instance for one catalog version. Everything that varies between
+ * versions is in `keys`; everything else must be identical across instances and restarts
+ * (storage, cookie keys derived from the KEK), so any instance serves any request.
+ */
+export function createProvider({ settings, adapter, accounts, cookieKeys, logger }: ProviderDeps, keys: ProviderKeys): Provider {
+  const configuration: Configuration = {
+    adapter,
+    jwks: { keys: keys.jwks as never },
+    cookies: { keys: cookieKeys, long: { httpOnly: true, sameSite: 'lax', secure: settings.issuer.startsWith('https:') }, short: { httpOnly: true, sameSite: 'lax', secure: settings.issuer.startsWith('https:') } },
+    clockTolerance: settings.tokens.clockSkew,
+    claims: { openid: ['sub'], profile: ['preferred_username'] },
+    scopes: ['openid', 'offline_access', 'profile'],
+    responseTypes: ['code'],
+    clientDefaults: {
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: settings.keys.algorithms[0]!,
+    },
+    extraClientMetadata: { properties: ['first_party'], validator: firstPartyValidator as never },
+    features: {
+      devInteractions: { enabled: false },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      clientCredentials: { enabled: true },
+      userinfo: { enabled: true },
+      rpInitiatedLogout: { enabled: true },
+      resourceIndicators: resourceIndicators(settings, keys.signer) as never,
+    },
+    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    async findAccount(_ctx, sub) {
+      const account = await accounts.findBySub(sub);
+      if (!account) return undefined;
+      return { accountId: account.sub, claims: () => ({ sub: account.sub, preferred_username: account.username }) };
+    },
+    async issueRefreshToken(_ctx, client) {
+      return client.grantTypeAllowed('refresh_token');
+    },
+    expiresWithSession: async () => false,
+    ttl: ttlConfig(settings.tokens) as never,
+    renderError: async (ctx, out) => renderErrorPage(ctx, out),
+  };
+  const provider = new Provider(settings.issuer, configuration);
+  provider.proxy = settings.http.trustProxy;
+
+  provider.on('server_error', (ctx: KoaContextWithOIDC, err: Error) => {
+    if (isStoreDown(err)) {
+      ctx.state.storeDown = true;
+      logger.warn('request failed: MongoDB unreachable', { path: ctx.path, error: err });
+    } else {
+      logger.error('request failed', { path: ctx.path, error: err, stack: err.stack });
+    }
+  });
+  provider.on('grant.revoked', (_ctx: KoaContextWithOIDC, grantId: string) => logger.info('grant revoked', { grantId }));
+  // A dependency outage is a 503 the client may retry, not a bug of ours (a 500).
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.status === 500 && ctx.state.storeDown) {
+      ctx.status = 503;
+      ctx.set('Retry-After', '5');
+      ctx.body = { error: 'temporarily_unavailable', error_description: 'the database is unreachable; retry shortly' };
+    }
+  });
+  return provider;
+}

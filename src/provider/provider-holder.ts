@@ -1,0 +1,72 @@
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type Provider from 'oidc-provider';
+import type { Catalog } from '../keys/catalog.js';
+import { publicJwks } from '../keys/public-jwks.js';
+import type { Kek } from '../keys/seal.js';
+import { createProvider, type ProviderDeps } from './create-provider.js';
+import { providerKeys } from './provider-keys.js';
+
+/** Everything derived from one catalog version, built once and swapped in whole. */
+export interface ProviderState {
+  catalog: Catalog;
+  provider: Provider;
+  handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+  jwksBody: string;
+  jwksEtag: string;
+}
+
+/**
+ * Holds the provider built from the newest catalog version this instance has seen. A new
+ * version builds a new provider and swaps it in with one assignment; requests already inside
+ * the old one finish there. Older or equal versions are ignored, so out-of-order
+ * notifications can never roll an instance back.
+ */
+export class ProviderHolder {
+  #state: ProviderState | undefined;
+  #building: Promise<void> = Promise.resolve();
+  readonly #deps: ProviderDeps;
+  readonly #kek: Kek;
+  readonly #listeners: Array<(state: ProviderState, previous: ProviderState | undefined) => void> = [];
+
+  constructor(deps: ProviderDeps, kek: Kek) {
+    this.#deps = deps;
+    this.#kek = kek;
+  }
+
+  get state(): ProviderState {
+    if (!this.#state) throw new Error('no catalog loaded yet');
+    return this.#state;
+  }
+
+  get loaded(): boolean {
+    return this.#state !== undefined;
+  }
+
+  get version(): number {
+    return this.#state?.catalog.version ?? 0;
+  }
+
+  /** Called after every swap (metrics, `/jwks/events`). */
+  onSwap(listener: (state: ProviderState, previous: ProviderState | undefined) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  /** Builds and swaps in `catalog` if it is newer than the one held; builds run one at a time. */
+  async load(catalog: Catalog): Promise<void> {
+    const run = this.#building.then(() => this.#swap(catalog));
+    this.#building = run.catch(() => undefined);
+    await run;
+  }
+
+  async #swap(catalog: Catalog): Promise<void> {
+    if (catalog.version <= this.version) return;
+    const keys = await providerKeys(catalog, this.#deps.settings.keys.algorithms, this.#kek);
+    const provider = createProvider(this.#deps, keys);
+    const jwksBody = JSON.stringify(publicJwks(catalog));
+    const jwksEtag = `"${createHash('sha256').update(jwksBody).digest('base64url').slice(0, 27)}"`;
+    const previous = this.#state;
+    this.#state = { catalog, provider, handler: provider.callback() as ProviderState['handler'], jwksBody, jwksEtag };
+    for (const listener of this.#listeners) listener(this.#state, previous);
+  }
+}

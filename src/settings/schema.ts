@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { parseDuration } from './duration.js';
+
+/** A duration string or number of seconds, validated and turned into seconds. */
+const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const seconds = parseDuration(value);
+  if (seconds === undefined) {
+    ctx.addIssue({ code: 'custom', message: `must be a duration like "30s", "5m", "12h", "30d" (got ${JSON.stringify(value)})` });
+    return z.NEVER;
+  }
+  return seconds;
+});
+
+export const ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
+export type Algorithm = (typeof ALGORITHMS)[number];
+
+const scopeString = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/, 'must be space-separated scope tokens');
+
+const resourceServer = z.strictObject({
+  scope: scopeString,
+  accessTokenTTL: duration.optional(),
+});
+
+/** The shape of the merged configuration files; every key has its default here. */
+export const fileSchema = z.strictObject({
+  keys: z.strictObject({
+    algorithms: z.array(z.enum(ALGORITHMS)).min(1, 'must name at least one algorithm')
+      .refine((list) => new Set(list).size === list.length, 'must not repeat an algorithm')
+      .default(['RS256']),
+    rotationInterval: duration.default(30 * 86400),
+    prePublish: duration.default(2 * 86400),
+    overlap: duration.default(86400),
+    tick: duration.default(30),
+  }).prefault({}),
+  jwks: z.strictObject({
+    maxAge: duration.default(600),
+  }).prefault({}),
+  tokens: z.strictObject({
+    accessTokenTTL: duration.default(300),
+    idTokenTTL: duration.default(3600),
+    refreshTokenTTL: duration.default(30 * 86400),
+    refreshTokenIdleTTL: duration.default(14 * 86400),
+    clockSkew: duration.default(30),
+  }).prefault({}),
+  defaultResource: z.strictObject({
+    scope: scopeString.default('api:read api:write'),
+  }).prefault({}),
+  resourceServers: z.record(z.url({ message: 'must be an absolute URL' }), resourceServer).default({}),
+  janitor: z.strictObject({
+    interval: duration.default(3600),
+  }).prefault({}),
+  catalog: z.strictObject({
+    pollInterval: duration.default(5),
+  }).prefault({}),
+  queue: z.strictObject({
+    prefix: z.string().regex(/^[A-Za-z0-9:_-]+$/, 'must be letters, digits, ":", "_" or "-"').default('rotor'),
+  }).prefault({}),
+  http: z.strictObject({
+    trustProxy: z.boolean().default(false),
+  }).prefault({}),
+});
+
+export type FileConfig = z.infer<typeof fileSchema>;

@@ -1,0 +1,112 @@
+import { Schema, type Connection, type Model } from 'mongoose';
+import type { Adapter, AdapterPayload } from 'oidc-provider';
+
+/**
+ * One document per oidc-provider artifact. The payload is stored as a JSON string: its maps
+ * are keyed by URLs (resource indicators), which MongoDB-compatible engines reject as field
+ * names. The fields we query by are lifted to the top level.
+ */
+interface ArtifactDoc {
+  _id: string;
+  payload: string;
+  grantId?: string;
+  uid?: string;
+  userCode?: string;
+  expiresAt?: Date;
+  consumed?: Date;
+}
+
+const artifactSchema = new Schema<ArtifactDoc>({
+  _id: { type: String, required: true },
+  payload: { type: String, required: true },
+  grantId: { type: String, index: true },
+  uid: { type: String, index: true },
+  userCode: { type: String, index: true },
+  expiresAt: { type: Date, index: true },
+  consumed: { type: Date },
+}, { versionKey: false, strict: 'throw' });
+
+/** The artifact kinds oidc-provider stores; the janitor sweeps each one. */
+export const ARTIFACT_KINDS = [
+  'Session', 'AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'ClientCredentials',
+  'InitialAccessToken', 'RegistrationAccessToken', 'Interaction', 'ReplayDetection',
+  'PushedAuthorizationRequest', 'Grant', 'BackchannelAuthenticationRequest',
+] as const;
+
+const collectionName = (kind: string): string => `oidc_${kind.replace(/[A-Z]/g, (c, i: number) => (i ? '_' : '') + c.toLowerCase())}`;
+
+/** The mongoose model that holds one artifact kind. */
+export function artifactModel(connection: Connection, kind: string): Model<ArtifactDoc> {
+  const name = `Artifact${kind}`;
+  return (connection.models[name] as Model<ArtifactDoc> | undefined) ?? connection.model<ArtifactDoc>(name, artifactSchema, collectionName(kind));
+}
+
+function toPayload(doc: ArtifactDoc | null): AdapterPayload | undefined {
+  if (!doc) return undefined;
+  if (doc.expiresAt && doc.expiresAt.getTime() <= Date.now()) return undefined;
+  const payload: unknown = JSON.parse(doc.payload);
+  if (payload === null || typeof payload !== 'object') return undefined;
+  const out = payload as AdapterPayload;
+  if (doc.consumed) out.consumed = Math.floor(doc.consumed.getTime() / 1000);
+  return out;
+}
+
+/** oidc-provider's storage adapter, on MongoDB through mongoose. */
+export class MongoAdapter implements Adapter {
+  readonly #model: Model<ArtifactDoc>;
+
+  constructor(connection: Connection, kind: string) {
+    this.#model = artifactModel(connection, kind);
+  }
+
+  async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+    const set: Partial<ArtifactDoc> = { payload: JSON.stringify(payload) };
+    const unset: Record<string, 1> = {};
+    for (const field of ['grantId', 'uid', 'userCode'] as const) {
+      if (typeof payload[field] === 'string') set[field] = payload[field];
+      else unset[field] = 1;
+    }
+    if (expiresIn) set.expiresAt = new Date(Date.now() + expiresIn * 1000);
+    else unset.expiresAt = 1;
+    await this.#model.updateOne({ _id: id }, { $set: set, ...(Object.keys(unset).length ? { $unset: unset } : {}) }, { upsert: true });
+  }
+
+  async find(id: string): Promise<AdapterPayload | undefined> {
+    return toPayload(await this.#model.findById(id).lean());
+  }
+
+  async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    return toPayload(await this.#model.findOne({ uid }).lean());
+  }
+
+  async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+    return toPayload(await this.#model.findOne({ userCode }).lean());
+  }
+
+  async consume(id: string): Promise<void> {
+    await this.#model.updateOne({ _id: id }, { $set: { consumed: new Date() } });
+  }
+
+  async destroy(id: string): Promise<void> {
+    await this.#model.deleteOne({ _id: id });
+  }
+
+  async revokeByGrantId(grantId: string): Promise<void> {
+    await this.#model.deleteMany({ grantId });
+  }
+}
+
+/** Creates the indexes of every artifact collection (idempotent). */
+export async function ensureArtifactIndexes(connection: Connection): Promise<void> {
+  for (const kind of ARTIFACT_KINDS) await artifactModel(connection, kind).createIndexes();
+}
+
+/** Deletes expired artifacts of every kind; returns how many went. */
+export async function deleteExpiredArtifacts(connection: Connection, now = new Date()): Promise<number> {
+  let deleted = 0;
+  for (const kind of ARTIFACT_KINDS) {
+    const result = await artifactModel(connection, kind).deleteMany({ expiresAt: { $lte: now } });
+    deleted += result.deletedCount;
+  }
+  return deleted;
+}

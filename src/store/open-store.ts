@@ -1,0 +1,41 @@
+import type { Adapter } from 'oidc-provider';
+import type { Connection } from 'mongoose';
+import type { Kek } from '../keys/seal.js';
+import { connectStore } from './connect.js';
+import { AccountStore } from './account-store.js';
+import { CatalogRepository } from './catalog-repository.js';
+import { ClientStore } from './client-store.js';
+import { ensureArtifactIndexes, MongoAdapter } from './oidc-adapter.js';
+
+export interface Store {
+  connection: Connection;
+  catalog: CatalogRepository;
+  accounts: AccountStore;
+  clients: ClientStore;
+  /** oidc-provider's adapter factory: one adapter per model name, clients from {@link ClientStore}. */
+  adapter: (name: string) => Adapter;
+  close(): Promise<void>;
+}
+
+/** Connects to MongoDB, makes sure the indexes exist and hands out the repositories. */
+export async function openStore(uri: string, kek: Kek): Promise<Store> {
+  const connection = await connectStore(uri);
+  const accounts = new AccountStore(connection);
+  const clients = new ClientStore(connection, kek);
+  await Promise.all([ensureArtifactIndexes(connection), accounts.ensureIndexes()]);
+  const adapters = new Map<string, Adapter>();
+  const clientAdapter = clients.adapter();
+  return {
+    connection,
+    catalog: new CatalogRepository(connection),
+    accounts,
+    clients,
+    adapter(name) {
+      if (name === 'Client') return clientAdapter;
+      let adapter = adapters.get(name);
+      if (!adapter) adapters.set(name, adapter = new MongoAdapter(connection, name));
+      return adapter;
+    },
+    close: () => connection.close(),
+  };
+}
