@@ -1,3 +1,4 @@
+import './logging/quiet-runtime-warning.js';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';

@@ -4,7 +4,7 @@ import type { Settings } from '../settings/load-settings.js';
 import type { AccountStore } from '../store/account-store.js';
 import { isStoreDown } from '../store/connect.js';
 import type { Logger } from '../logging/create-logger.js';
-import { resourceIndicators, type AccessTokenSigner } from './resources.js';
+import { resourceIndicators, supportedScopes, type AccessTokenSigner } from './resources.js';
 import { ttlConfig } from './ttl.js';
 import { renderErrorPage } from './views/error-page.js';
 
@@ -38,7 +38,7 @@ export function createProvider({ settings, adapter, accounts, cookieKeys, logger
     cookies: { keys: cookieKeys, long: { httpOnly: true, sameSite: 'lax', secure: settings.issuer.startsWith('https:') }, short: { httpOnly: true, sameSite: 'lax', secure: settings.issuer.startsWith('https:') } },
     clockTolerance: settings.tokens.clockSkew,
     claims: { openid: ['sub'], profile: ['preferred_username'] },
-    scopes: ['openid', 'offline_access', 'profile'],
+    scopes: supportedScopes(settings),
     responseTypes: ['code'],
     clientDefaults: {
       grant_types: ['authorization_code'],

@@ -10,6 +10,13 @@ export interface AccessTokenSigner {
   kid: string;
 }
 
+/** Every scope a client may register: OpenID ones, then those of each resource server. */
+export function supportedScopes(settings: Settings): string[] {
+  const scopes = ['openid', 'offline_access', 'profile', ...settings.defaultResource.scope.split(' '), ...ADMIN_SCOPES];
+  for (const server of Object.values(settings.resourceServers)) scopes.push(...server.scope.split(' '));
+  return [...new Set(scopes)];
+}
+
 function requestedScopes(ctx: KoaContextWithOIDC): string[] {
   const scope = ctx.oidc.params?.scope;
   return typeof scope === 'string' ? scope.split(' ').filter(Boolean) : [];

@@ -1,0 +1,46 @@
+import { fileURLToPath } from 'node:url';
+import { dirname, resolve } from 'node:path';
+import type Provider from 'oidc-provider';
+import { loadSettings, type Settings } from '../settings/load-settings.js';
+import { loadKek } from '../settings/load-kek.js';
+import { openStore, type Store } from '../store/open-store.js';
+import type { Kek } from '../keys/seal.js';
+import { createLogger, type Logger } from '../logging/create-logger.js';
+import { reconcile } from '../catalog/reconcile.js';
+import { providerKeys } from '../provider/provider-keys.js';
+import { createProvider } from '../provider/create-provider.js';
+import { CliError } from './cli-error.js';
+
+export interface CliContext {
+  settings: Settings;
+  kek: Kek;
+  store: Store;
+  logger: Logger;
+  json: boolean;
+  out(human: string, data: unknown): void;
+  /** An oidc-provider built from the current catalog, for validating what is registered. */
+  provider(): Promise<Provider>;
+}
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** Reads the same configuration as the server and opens the same MongoDB. */
+export async function openContext(json: boolean): Promise<CliContext> {
+  const settings = loadSettings(root);
+  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn', production: settings.production, service: 'rotor-cli' });
+  const { kek } = loadKek(settings);
+  const store = await openStore(settings.mongodbUri, kek).catch((err: Error) => {
+    throw new CliError(`MongoDB at ${settings.mongodbUri.replace(/\/\/[^@/]*@/, '//***@')} is unreachable: ${err.message}`);
+  });
+  return {
+    settings, kek, store, logger, json,
+    out(human, data) {
+      process.stdout.write(json ? `${JSON.stringify(data)}\n` : `${human}\n`);
+    },
+    async provider() {
+      const { catalog } = await reconcile(store.catalog, settings.keys, kek, () => new Date());
+      const keys = await providerKeys(catalog, settings.keys.algorithms, kek);
+      return createProvider({ settings, adapter: store.adapter, accounts: store.accounts, cookieKeys: ['unused-by-the-cli'], logger }, keys);
+    },
+  };
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+import '../logging/quiet-runtime-warning.js';
+import { SettingsError } from '../settings/settings-error.js';
+import { CliError, usageError } from './cli-error.js';
+import { openContext, type CliContext } from './context.js';
+import { usersCommand } from './users.js';
+import { clientsCommand } from './clients.js';
+import { keysCommand } from './keys.js';
+
+const USAGE = `usage: rotor <command> [--json]
+  rotor keys list
+  rotor clients add --client-id ID [--client-secret S] [--redirect-uri URI]... [--grant-type G]... [--scope "a b"] [--public] [--first-party]
+  rotor users add --username U (--password P | --password-stdin)`;
+
+const COMMANDS: Record<string, (args: string[], open: () => Promise<CliContext>) => Promise<void>> = {
+  users: usersCommand,
+  clients: clientsCommand,
+  keys: keysCommand,
+};
+
+async function run(argv: string[]): Promise<void> {
+  const [group, ...args] = argv;
+  if (!group || group === '--help' || group === '-h' || group === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const command = COMMANDS[group];
+  if (!command) throw usageError(`unknown command ${JSON.stringify(group)}\n${USAGE}`);
+  let context: CliContext | undefined;
+  const open = async (): Promise<CliContext> => (context ??= await openContext(args.includes('--json')));
+  try {
+    await command(args, open);
+  } finally {
+    await context?.store.close();
+  }
+}
+
+run(process.argv.slice(2)).then(() => process.exit(0), (err: Error) => {
+  const known = err instanceof CliError || err instanceof SettingsError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+  process.stderr.write(`rotor: ${known ? err.message : `failed: ${err.message}`}\n`);
+  process.exit(err instanceof CliError ? err.exitCode : (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1);
+});

@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createRemoteJWKSet, jwtVerify, decodeProtectedHeader } from 'jose';
+import { startServer, freePort, type RunningServer } from '../helpers/server.js';
+import { cliJson } from '../helpers/cli.js';
+import { newKek, uniqueMongoUri } from '../helpers/engines.js';
+import { authorize, tokenRequest, Browser, hiddenField } from '../helpers/browser.js';
+import { dropDatabase } from '../helpers/database.js';
+
+const REDIRECT = 'http://127.0.0.1:9/callback';
+
+describe('OpenID Connect flows on two instances of one deployment', () => {
+  const mongodbUri = uniqueMongoUri('flows');
+  const kek = newKek();
+  const cliEnv = { MONGODB_URI: mongodbUri, KEK: kek };
+  let issuer: string;
+  let a: RunningServer;
+  let b: RunningServer;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    issuer = `http://127.0.0.1:${port}`;
+    a = await startServer({ mongodbUri, kek, port, issuer });
+    b = await startServer({ mongodbUri, kek, issuer });
+    await cliJson(['users', 'add', '--username', 'alice', '--password-stdin'], cliEnv, 'correct horse battery\n');
+    await cliJson(['clients', 'add', '--client-id', 'spa', '--public', '--redirect-uri', REDIRECT, '--scope', 'openid offline_access profile api:read'], cliEnv);
+    await cliJson(['clients', 'add', '--client-id', 'svc', '--client-secret', 'svc-secret-0123456789', '--scope', 'api:read api:write'], cliEnv);
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all([a?.stop(), b?.stop()]);
+    await dropDatabase(mongodbUri);
+  });
+
+  const login = () => authorize({ issuer, clientId: 'spa', redirectUri: REDIRECT, scope: 'openid offline_access profile api:read', username: 'alice', password: 'correct horse battery' });
+  const redeem = async (code: string, verifier: string) => tokenRequest(issuer, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT, client_id: 'spa' });
+  const refresh = async (at: RunningServer, token: string) => tokenRequest(at.url, { grant_type: 'refresh_token', refresh_token: token, client_id: 'spa' });
+
+  it('a public client signs in through the HTML form with PKCE and its access token verifies against /jwks', async () => {
+    const { code, verifier } = await login();
+    const { status, body } = await redeem(code, verifier);
+    expect(status).toBe(200);
+    expect(typeof body.refresh_token).toBe('string');
+    expect(typeof body.id_token).toBe('string');
+    const accessToken = body.access_token as string;
+    expect(decodeProtectedHeader(accessToken).typ).toBe('at+jwt');
+    const { payload } = await jwtVerify(accessToken, createRemoteJWKSet(new URL(`${issuer}/jwks`)), { issuer, audience: `${issuer}/api`, typ: 'at+jwt' });
+    expect(payload.scope).toBe('api:read');
+    expect(payload.client_id).toBe('spa');
+    const { payload: idToken } = await jwtVerify(body.id_token as string, createRemoteJWKSet(new URL(`${issuer}/jwks`)), { issuer, audience: 'spa' });
+    expect(idToken.sub).toBe(payload.sub);
+  });
+
+  it('three refreshes in a row each rotate the refresh token and issue a verifiable access token', async () => {
+    const { code, verifier } = await login();
+    let current = (await redeem(code, verifier)).body.refresh_token as string;
+    const seen = new Set([current]);
+    for (let i = 0; i < 3; i++) {
+      const { status, body } = await refresh(a, current);
+      expect(status).toBe(200);
+      await jwtVerify(body.access_token as string, createRemoteJWKSet(new URL(`${issuer}/jwks`)), { issuer, audience: `${issuer}/api` });
+      current = body.refresh_token as string;
+      expect(seen.has(current)).toBe(false);
+      seen.add(current);
+    }
+  });
+
+  it('a refresh token issued by one instance is accepted by the other', async () => {
+    const { code, verifier } = await login();
+    const first = await redeem(code, verifier);
+    const { status, body } = await refresh(b, first.body.refresh_token as string);
+    expect(status).toBe(200);
+    const again = await refresh(a, body.refresh_token as string);
+    expect(again.status).toBe(200);
+  });
+
+  it('replaying a used refresh token is invalid_grant and revokes the whole grant, newest token too', async () => {
+    const { code, verifier } = await login();
+    const original = (await redeem(code, verifier)).body.refresh_token as string;
+    const rotated = (await refresh(a, original)).body.refresh_token as string;
+    const replay = await refresh(b, original);
+    expect(replay.status).toBe(400);
+    expect(replay.body.error).toBe('invalid_grant');
+    const newest = await refresh(a, rotated);
+    expect(newest.status).toBe(400);
+    expect(newest.body.error).toBe('invalid_grant');
+  });
+
+  it('client credentials gets a JWT for the default resource', async () => {
+    const { status, body } = await tokenRequest(b.url, { grant_type: 'client_credentials', scope: 'api:write' }, ['svc', 'svc-secret-0123456789']);
+    expect(status).toBe(200);
+    const { payload } = await jwtVerify(body.access_token as string, createRemoteJWKSet(new URL(`${a.url}/jwks`)), { issuer, audience: `${issuer}/api` });
+    expect(payload.scope).toBe('api:write');
+    expect(payload.sub).toBe('svc');
+  });
+
+  it('introspection reports a live refresh token active and a revoked one inactive', async () => {
+    const { code, verifier } = await login();
+    const token = (await redeem(code, verifier)).body.refresh_token as string;
+    const introspect = async () => (await fetch(`${issuer}/token/introspection`, { method: 'POST', body: new URLSearchParams({ token, client_id: 'spa' }) })).json() as Promise<Record<string, unknown>>;
+    const live = await introspect();
+    expect(live.active).toBe(true);
+    expect(live.client_id).toBe('spa');
+    expect(typeof live.sub).toBe('string');
+    const revoke = await fetch(`${b.url}/token/revocation`, { method: 'POST', body: new URLSearchParams({ token, client_id: 'spa' }) });
+    expect(revoke.status).toBe(200);
+    expect((await introspect()).active).toBe(false);
+    expect((await refresh(a, token)).body.error).toBe('invalid_grant');
+  });
+
+  it('userinfo answers for a token of OpenID scopes only', async () => {
+    const { code, verifier } = await authorize({ issuer, clientId: 'spa', redirectUri: REDIRECT, scope: 'openid profile', username: 'alice', password: 'correct horse battery' });
+    const { body } = await redeem(code, verifier);
+    const res = await fetch(`${issuer}/me`, { headers: { authorization: `Bearer ${String(body.access_token)}` } });
+    expect(res.status).toBe(200);
+    const claims = (await res.json()) as Record<string, unknown>;
+    expect(claims.preferred_username).toBe('alice');
+  });
+
+  it('a wrong password shows the form again with a clear message and no code', async () => {
+    const browser = new Browser();
+    const params = new URLSearchParams({ client_id: 'spa', redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' });
+    const start = await browser.request(`${issuer}/auth?${params}`);
+    const page = new URL(start.headers.get('location')!, issuer).toString();
+    const html = await (await browser.request(page)).text();
+    const res = await browser.postForm(`${page}/login`, { login: 'alice', password: 'wrong password', csrf: hiddenField(html, 'csrf') });
+    expect(res.status).toBe(401);
+    const body = await res.text();
+    expect(body).toContain('Wrong username or password.');
+    expect(body).toContain('role="alert"');
+  });
+
+  it('a login post without the CSRF token of its interaction is refused', async () => {
+    const browser = new Browser();
+    const params = new URLSearchParams({ client_id: 'spa', redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' });
+    const start = await browser.request(`${issuer}/auth?${params}`);
+    const page = new URL(start.headers.get('location')!, issuer).toString();
+    await browser.request(page);
+    const res = await browser.postForm(`${page}/login`, { login: 'alice', password: 'correct horse battery', csrf: 'forged' });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('location')).toBeNull();
+  });
+
+  it('end session is served at the path discovery gives', async () => {
+    const discovery = (await (await fetch(`${issuer}/.well-known/openid-configuration`)).json()) as Record<string, string>;
+    expect(discovery.jwks_uri).toBe(`${issuer}/jwks`);
+    const res = await fetch(discovery.end_session_endpoint!, { headers: { accept: 'text/html' } });
+    expect(res.status).toBe(200);
+  });
+});

@@ -1,0 +1,14 @@
+import { randomBytes } from 'node:crypto';
+
+/** The MongoDB URI of a fresh, uniquely named database on the test engine. */
+export function uniqueMongoUri(label: string): string {
+  const base = process.env.MONGODB_URI ?? 'mongodb://127.0.0.1:27017/rotor';
+  const url = new URL(base);
+  url.pathname = `/rotor_t_${label.replace(/[^a-z0-9]/gi, '').slice(0, 20)}_${randomBytes(4).toString('hex')}`;
+  return url.toString();
+}
+
+export const redisUrl = (): string => process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** A KEK (base64 of 32 bytes) for one test's instances. */
+export const newKek = (): string => randomBytes(32).toString('base64');

@@ -1,0 +1,15 @@
+// Jest global set-up (plain ESM: jest loads it outside its transform). Makes sure the engines
+// listen, reusing what runs and starting FerretDB and Redis otherwise, and that the server was
+// built: e2e tests run `dist/` in real processes.
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ensureEngines } from '../../scripts/engines.mjs';
+
+export default async function globalSetup() {
+  const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+  if (!existsSync(resolve(root, 'dist/src/main.js'))) throw new Error('dist/ is missing: run `npm test` (it builds first)');
+  const { mongodbUri, redisUrl } = await ensureEngines({ root, log: () => undefined });
+  process.env.MONGODB_URI = mongodbUri;
+  process.env.REDIS_URL = redisUrl;
+}
