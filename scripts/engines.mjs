@@ -93,6 +93,7 @@ async function startFerretDB(root, log) {
     `--state-dir=${stateDir}`,
     '--debug-addr=-', // "-" disables the debug HTTP listener (default 127.0.0.1:8088)
     '--telemetry=disable', // telemetry would try to reach the internet
+    '--log-level=warn', // at INFO it logs every client connection
   ];
   const out = fs.openSync(logFile, 'a');
   const child = spawn(bin, args, { cwd: root, detached: true, stdio: ['ignore', out, out] });
