@@ -77,7 +77,8 @@ async function main(): Promise<void> {
 class StartupError extends Error {}
 
 main().catch((err: Error) => {
-  const known = err instanceof SettingsError || err instanceof StartupError || (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
+  const code = (err as { code?: unknown }).code;
+  const known = err instanceof SettingsError || err instanceof StartupError || code === 'EADDRINUSE' || (typeof code === 'string' && code.startsWith('ROTOR_'));
   process.stderr.write(`rotor: ${known ? err.message : `start-up failed: ${err.stack ?? err.message}`}\n`);
   process.exit(1);
 });
