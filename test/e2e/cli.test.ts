@@ -1,0 +1,58 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { runCli, cliJson } from '../helpers/cli.js';
+import { newKek, uniqueMongoUri } from '../helpers/engines.js';
+import { dropDatabase } from '../helpers/database.js';
+
+describe('the rotor CLI', () => {
+  const mongodbUri = uniqueMongoUri('cli');
+  const env = { MONGODB_URI: mongodbUri, KEK: newKek() };
+
+  afterAll(() => dropDatabase(mongodbUri));
+
+  it('adds a user with the password on stdin and refuses the same username twice', async () => {
+    const added = await cliJson<{ username: string; sub: string }>(['users', 'add', '--username', 'dave', '--password-stdin'], env, 'daves-password\n');
+    expect(added.username).toBe('dave');
+    expect(added.sub).toMatch(/^[0-9a-f-]{36}$/);
+    const again = await runCli(['users', 'add', '--username', 'dave', '--password', 'another-password'], env);
+    expect(again.code).toBe(1);
+    expect(again.stderr.trim()).toBe('rotor: user dave already exists');
+  });
+
+  it('generates a secret for a confidential client without one and shows it once', async () => {
+    const added = await cliJson<{ client_id: string; client_secret: string }>(['clients', 'add', '--client-id', 'backend'], env);
+    expect(added.client_secret.length).toBeGreaterThanOrEqual(43);
+  });
+
+  it('lists the catalog as JSON with ISO 8601 times and no private part', async () => {
+    const list = await runCli(['keys', 'list', '--json'], env);
+    expect(list.code).toBe(0);
+    const parsed = JSON.parse(list.stdout) as { version: number; keys: Array<Record<string, string>> };
+    expect(parsed.version).toBeGreaterThanOrEqual(1);
+    expect(parsed.keys[0]!.state).toBe('active');
+    expect(new Date(parsed.keys[0]!.activatesAt!).toISOString()).toBe(parsed.keys[0]!.activatesAt);
+    expect(list.stdout).not.toContain('sealed');
+    expect(list.stderr).toBe('');
+  });
+
+  it.each([
+    [['users', 'add', '--username', 'eve'], 2, /password is required/],
+    [['users', 'add', '--password', 'x'], 2, /--username is required/],
+    [['clients', 'add', '--client-id', 'x', '--public', '--client-secret', 's'], 2, /public client has no secret/],
+    [['clients', 'add', '--client-id', 'x', '--grant-type', 'implicit'], 2, /--grant-type implicit/],
+    [['clients', 'add', '--client-id', 'x', '--redirect-uri', 'not a uri'], 1, /invalid client: redirect_uris/],
+    [['clients', 'add', '--client-id', 'x', '--bogus'], 2, /bogus/],
+    [['frobnicate'], 2, /unknown command "frobnicate"/],
+  ])('rotor %j exits %i with one clear line on stderr', async (args, code, message) => {
+    const result = await runCli(args, env);
+    expect(result.code).toBe(code);
+    expect(result.stderr.trim().split('\n')[0]).toMatch(message);
+    if (args[0] !== 'frobnicate') expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('says clearly when MongoDB is unreachable', async () => {
+    const result = await runCli(['keys', 'list'], { ...env, MONGODB_URI: 'mongodb://127.0.0.1:1/rotor' });
+    expect(result.code).toBe(1);
+    expect(result.stderr.trim()).toMatch(/^rotor: MongoDB at mongodb:\/\/127\.0\.0\.1:1\/rotor is unreachable/);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});

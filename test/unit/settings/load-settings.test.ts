@@ -1,0 +1,265 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadSettings } from '../../../src/settings/load-settings.js';
+import { SettingsError } from '../../../src/settings/settings-error.js';
+
+const REAL_DEFAULTS = resolve(dirname(fileURLToPath(import.meta.url)), '../../../config/default.json');
+const MINUTE = 60;
+const HOUR = 3600;
+const DAY = 86400;
+
+let root: string;
+
+beforeAll(() => {
+  root = mkdtempSync(join(tmpdir(), 'rotor-settings-'));
+  mkdirSync(join(root, 'config'));
+  copyFileSync(REAL_DEFAULTS, join(root, 'config/default.json'));
+});
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+let fileCount = 0;
+/** Writes an extra config file (JSON value or raw text) and returns its absolute path. */
+function configFile(content: unknown): string {
+  const path = join(root, `extra-${++fileCount}.json`);
+  writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
+  return path;
+}
+
+/** Loads settings with `overrides` in a ROTOR_CONFIG file on top of the real defaults. */
+const withConfig = (overrides: unknown, env: Record<string, string> = {}) =>
+  loadSettings(root, { ROTOR_CONFIG: configFile(overrides), ...env });
+
+/** Start-up refuses the configuration with one line that names the key and the rule. */
+function expectRefused(load: () => unknown, ...mentions: (string | RegExp)[]): string {
+  let caught: unknown;
+  try {
+    load();
+  } catch (err) {
+    caught = err;
+  }
+  expect(caught).toBeInstanceOf(SettingsError);
+  const error = caught as SettingsError;
+  expect(error.code).toBe('ROTOR_BAD_CONFIG');
+  expect(error.message).not.toMatch(/[\r\n]/);
+  for (const mention of mentions) {
+    if (typeof mention === 'string') expect(error.message).toContain(mention);
+    else expect(error.message).toMatch(mention);
+  }
+  return error.message;
+}
+
+describe('settings with nothing but the shipped defaults', () => {
+  it('match the documented defaults, in seconds', () => {
+    const settings = loadSettings(root, {});
+    expect(settings.port).toBe(3000);
+    expect(settings.issuer).toBe('http://localhost:3000');
+    expect(settings.mongodbUri).toBe('mongodb://127.0.0.1:27017/rotor');
+    expect(settings.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(settings.kekFile).toBe(join(root, 'keys/kek'));
+    expect(settings.kekBase64).toBeUndefined();
+    expect(settings.logLevel).toBe('info');
+    expect(settings.production).toBe(false);
+    expect(settings.keys).toEqual({ algorithms: ['RS256'], rotationInterval: 30 * DAY, prePublish: 2 * DAY, overlap: DAY, tick: 30 });
+    expect(settings.jwks).toEqual({ maxAge: 10 * MINUTE });
+    expect(settings.tokens).toEqual({
+      accessTokenTTL: 5 * MINUTE, idTokenTTL: HOUR, refreshTokenTTL: 30 * DAY, refreshTokenIdleTTL: 14 * DAY, clockSkew: 30,
+    });
+    expect(settings.defaultResource.scope).toBe('api:read api:write');
+    expect(settings.resourceServers).toEqual({});
+  });
+
+  it('cannot be changed once loaded', () => {
+    const settings = loadSettings(root, {}) as { port: number };
+    expect(Object.isFrozen(settings)).toBe(true);
+    expect(() => { settings.port = 1; }).toThrow(TypeError);
+  });
+
+  it('the issuer follows PORT when ISSUER is not set', () => {
+    expect(loadSettings(root, { PORT: '4100' }).issuer).toBe('http://localhost:4100');
+  });
+});
+
+describe('configuration files merge key by key', () => {
+  it('default, then config/<NODE_ENV>.json, then ROTOR_CONFIG, later ones winning', () => {
+    const envDir = mkdtempSync(join(tmpdir(), 'rotor-settings-env-'));
+    try {
+      mkdirSync(join(envDir, 'config'));
+      copyFileSync(REAL_DEFAULTS, join(envDir, 'config/default.json'));
+      writeFileSync(join(envDir, 'config/staging.json'), JSON.stringify({
+        keys: { algorithms: ['ES256', 'EdDSA'], prePublish: '3d' },
+        tokens: { accessTokenTTL: '2m' },
+      }));
+      const settings = loadSettings(envDir, {
+        NODE_ENV: 'staging',
+        ROTOR_CONFIG: configFile({ keys: { prePublish: '4d' }, jwks: { maxAge: '5m' } }),
+      });
+      // from ROTOR_CONFIG, over the NODE_ENV file
+      expect(settings.keys.prePublish).toBe(4 * DAY);
+      expect(settings.jwks.maxAge).toBe(5 * MINUTE);
+      // from the NODE_ENV file, untouched by ROTOR_CONFIG
+      expect(settings.keys.algorithms).toEqual(['ES256', 'EdDSA']);
+      expect(settings.tokens.accessTokenTTL).toBe(2 * MINUTE);
+      // siblings nobody overrode keep their defaults
+      expect(settings.keys.rotationInterval).toBe(30 * DAY);
+      expect(settings.keys.overlap).toBe(DAY);
+      expect(settings.tokens.idTokenTTL).toBe(HOUR);
+    } finally {
+      rmSync(envDir, { recursive: true, force: true });
+    }
+  });
+
+  it('a NODE_ENV without its own file is fine', () => {
+    expect(loadSettings(root, { NODE_ENV: 'no-such-env' }).keys.algorithms).toEqual(['RS256']);
+  });
+
+  it('NODE_ENV=production marks the settings as production', () => {
+    expect(loadSettings(root, { NODE_ENV: 'production' }).production).toBe(true);
+  });
+
+  it('a list in a later file replaces the earlier list instead of adding to it', () => {
+    expect(withConfig({ keys: { algorithms: ['PS256'] } }).keys.algorithms).toEqual(['PS256']);
+  });
+});
+
+describe('the environment wins over the files', () => {
+  it('for PORT, ISSUER, MONGODB_URI, REDIS_URL, KEK, KEK_FILE and LOG_LEVEL', () => {
+    const settings = withConfig({}, {
+      PORT: '8443',
+      ISSUER: 'https://id.example.com/',
+      MONGODB_URI: 'mongodb://db.example.com:27017/prod',
+      REDIS_URL: 'rediss://cache.example.com:6380',
+      KEK: 'a2V5',
+      KEK_FILE: 'secrets/kek',
+      LOG_LEVEL: 'debug',
+    });
+    expect(settings.port).toBe(8443);
+    expect(settings.issuer).toBe('https://id.example.com');
+    expect(settings.mongodbUri).toBe('mongodb://db.example.com:27017/prod');
+    expect(settings.redisUrl).toBe('rediss://cache.example.com:6380');
+    expect(settings.kekBase64).toBe('a2V5');
+    expect(settings.kekFile).toBe(join(root, 'secrets/kek'));
+    expect(settings.logLevel).toBe('debug');
+  });
+});
+
+describe('durations', () => {
+  it('read "30s", "5m", "12h", "30d" and plain numbers as seconds', () => {
+    const settings = withConfig({
+      keys: { rotationInterval: '30d', prePublish: '12h', overlap: 7200, tick: '30s' },
+      jwks: { maxAge: '5m' },
+      tokens: { refreshTokenIdleTTL: 600 },
+    });
+    expect(settings.keys).toMatchObject({ rotationInterval: 30 * DAY, prePublish: 12 * HOUR, overlap: 7200, tick: 30 });
+    expect(settings.jwks.maxAge).toBe(5 * MINUTE);
+    expect(settings.tokens.refreshTokenIdleTTL).toBe(600);
+  });
+
+  it('"10 minutes" is refused, naming the key', () => {
+    expectRefused(() => withConfig({ tokens: { accessTokenTTL: '10 minutes' } }), 'tokens.accessTokenTTL', 'duration', '10 minutes');
+  });
+
+  it('a negative number is refused, naming the key', () => {
+    expectRefused(() => withConfig({ jwks: { maxAge: -5 } }), 'jwks.maxAge', 'duration');
+  });
+});
+
+describe('the rollover policy rules', () => {
+  // defaults: jwks.maxAge 10m, tick 30s, accessTokenTTL 5m, idTokenTTL 1h, clockSkew 30s
+  it('prePublish exactly jwks.maxAge + tick is accepted', () => {
+    expect(withConfig({ keys: { prePublish: 630 } }).keys.prePublish).toBe(630);
+  });
+
+  it('prePublish shorter than jwks.maxAge + tick is refused', () => {
+    expectRefused(() => withConfig({ keys: { prePublish: 629 } }), 'keys.prePublish', 'jwks.maxAge + keys.tick');
+  });
+
+  it('overlap exactly max(accessTokenTTL, idTokenTTL) + clockSkew is accepted', () => {
+    expect(withConfig({ keys: { overlap: 3630 } }).keys.overlap).toBe(3630);
+  });
+
+  it('overlap shorter than max(accessTokenTTL, idTokenTTL) + clockSkew is refused', () => {
+    expectRefused(() => withConfig({ keys: { overlap: 3629 } }), 'keys.overlap', 'max(accessTokenTTL, idTokenTTL) + clockSkew');
+  });
+
+  it('overlap must also cover a resource server whose access tokens live longer', () => {
+    const config = { keys: { overlap: '2h' }, resourceServers: { 'https://api.example.com': { scope: 'read', accessTokenTTL: '3h' } } };
+    expectRefused(() => withConfig(config), 'keys.overlap');
+  });
+
+  it('rotationInterval equal to prePublish is refused', () => {
+    expectRefused(() => withConfig({ keys: { rotationInterval: '2d', prePublish: '2d' } }), 'keys.rotationInterval', 'keys.prePublish');
+  });
+
+  it('rotationInterval shorter than prePublish is refused', () => {
+    expectRefused(() => withConfig({ keys: { rotationInterval: '1d' } }), 'keys.rotationInterval', '> keys.prePublish');
+  });
+});
+
+describe('bad configuration stops start-up with one line naming the key', () => {
+  it('an unknown algorithm', () => {
+    expectRefused(() => withConfig({ keys: { algorithms: ['RS256', 'HS256'] } }), 'keys.algorithms.1', /expected one of .*EdDSA/);
+  });
+
+  it('an empty algorithm list', () => {
+    expectRefused(() => withConfig({ keys: { algorithms: [] } }), 'keys.algorithms', 'at least one');
+  });
+
+  it('an unknown key at the top level', () => {
+    expectRefused(() => withConfig({ rotationInterval: '30d' }), 'rotationInterval');
+  });
+
+  it('an unknown key inside a section', () => {
+    expectRefused(() => withConfig({ keys: { prepublish: '2d' } }), 'keys', 'prepublish');
+  });
+
+  it.each(['abc', '70000', '-1', '80.5'])('PORT=%s', (port) => {
+    expectRefused(() => withConfig({}, { PORT: port }), 'PORT', port);
+  });
+
+  it.each(['not a url', 'ftp://id.example.com', 'https://id.example.com/?tenant=1', 'https://id.example.com/#x'])('ISSUER=%s', (issuer) => {
+    expectRefused(() => withConfig({}, { ISSUER: issuer }), 'ISSUER', 'http(s) URL');
+  });
+
+  it('a MONGODB_URI that is not a MongoDB URI', () => {
+    expectRefused(() => withConfig({}, { MONGODB_URI: 'postgres://db/rotor' }), 'MONGODB_URI');
+  });
+
+  it('a REDIS_URL that is not a Redis URL', () => {
+    expectRefused(() => withConfig({}, { REDIS_URL: 'http://cache:6379' }), 'REDIS_URL');
+  });
+
+  it('LOG_LEVEL=loud', () => {
+    expectRefused(() => withConfig({}, { LOG_LEVEL: 'loud' }), 'LOG_LEVEL', 'loud');
+  });
+
+  it('a malformed JSON file', () => {
+    const path = configFile('{ "keys": { "tick": "30s", }');
+    expectRefused(() => loadSettings(root, { ROTOR_CONFIG: path }), path, 'JSON');
+  });
+
+  it('a JSON file that is not an object', () => {
+    const path = configFile('["keys"]');
+    expectRefused(() => loadSettings(root, { ROTOR_CONFIG: path }), path, 'JSON object');
+  });
+
+  it('a ROTOR_CONFIG file that does not exist', () => {
+    const path = join(root, 'missing.json');
+    expectRefused(() => loadSettings(root, { ROTOR_CONFIG: path }), path, 'cannot be read');
+  });
+
+  it('a bad value in the NODE_ENV file names that key too', () => {
+    const envDir = mkdtempSync(join(tmpdir(), 'rotor-settings-env-'));
+    try {
+      mkdirSync(join(envDir, 'config'));
+      copyFileSync(REAL_DEFAULTS, join(envDir, 'config/default.json'));
+      writeFileSync(join(envDir, 'config/test.json'), JSON.stringify({ keys: { tick: 'often' } }));
+      expectRefused(() => loadSettings(envDir, { NODE_ENV: 'test' }), 'keys.tick');
+    } finally {
+      rmSync(envDir, { recursive: true, force: true });
+    }
+  });
+});
