@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startServer, type RunningServer } from '../helpers/server.js';
+import { cliJson } from '../helpers/cli.js';
+import { newKek } from '../helpers/engines.js';
+import { tokenRequest } from '../helpers/browser.js';
+import { startPrivateFerretDb, startPrivateRedis, type PrivateEngine } from '../helpers/private-engines.js';
+
+const SECRET = 'svc-secret-0123456789';
+
+describe('when a dependency goes down', () => {
+  let mongo: PrivateEngine;
+  let redis: PrivateEngine;
+  let server: RunningServer;
+
+  beforeAll(async () => {
+    [mongo, redis] = await Promise.all([startPrivateFerretDb(), startPrivateRedis()]);
+    const kek = newKek();
+    server = await startServer({ mongodbUri: mongo.url, kek, env: { REDIS_URL: redis.url } });
+    await cliJson(['clients', 'add', '--client-id', 'svc', '--client-secret', SECRET], { MONGODB_URI: mongo.url, KEK: kek });
+  }, 60_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    await Promise.all([mongo?.stop(), redis?.stop()]);
+  });
+
+  const issue = () => tokenRequest(server.url, { grant_type: 'client_credentials' }, ['svc', SECRET]);
+
+  it('losing Redis never stops token issuance, and readiness says which dependency is down', async () => {
+    await redis.stop();
+    const { status, body } = await issue();
+    expect(status).toBe(200);
+    expect(typeof body.access_token).toBe('string');
+    const ready = await fetch(`${server.url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ redis: 'down', mongodb: 'ok' });
+    await redis.start();
+    let readyAgain = 0;
+    for (let i = 0; i < 50 && readyAgain !== 200; i++) {
+      readyAgain = (await fetch(`${server.url}/readyz`)).status;
+      if (readyAgain !== 200) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(readyAgain).toBe(200);
+  }, 30_000);
+
+  it('losing MongoDB gives 503 with Retry-After, never a 500, and service resumes by itself', async () => {
+    await mongo.stop();
+    const down = await issue();
+    expect(down.status).toBe(503);
+    expect(down.body.error).toBe('temporarily_unavailable');
+    const ready = await fetch(`${server.url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(ready.headers.get('retry-after')).not.toBeNull();
+    const jwks = await fetch(`${server.url}/jwks`);
+    expect(jwks.status).toBe(200);
+    await mongo.start();
+    let status = 0;
+    for (let i = 0; i < 50 && status !== 200; i++) {
+      status = (await issue()).status;
+      if (status !== 200) await new Promise((r) => setTimeout(r, 300));
+    }
+    expect(status).toBe(200);
+  }, 60_000);
+});
