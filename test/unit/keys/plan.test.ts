@@ -1,0 +1,316 @@
+import { describe, expect, it } from '@jest/globals';
+import type { Catalog, KeyRecord, KeyState } from '../../../src/keys/catalog.js';
+import { PUBLISHED_STATES } from '../../../src/keys/catalog.js';
+import { applyTransitions, nextJwksChange, plan, type Transition } from '../../../src/keys/plan.js';
+import type { Policy } from '../../../src/keys/policy.js';
+import type { Algorithm } from '../../../src/settings/schema.js';
+
+/** A fake clock: seconds after a fixed origin. */
+const T0 = Date.parse('2030-01-01T00:00:00Z');
+const at = (seconds: number): Date => new Date(T0 + seconds * 1000);
+const secondsOf = (date: Date): number => (date.getTime() - T0) / 1000;
+
+const POLICY: Policy = { algorithms: ['ES256'], rotationInterval: 100, prePublish: 20, overlap: 10 };
+const TWO_ALGS: Policy = { ...POLICY, algorithms: ['ES256', 'EdDSA'] };
+const EMPTY: Catalog = { version: 0, keys: [] };
+
+let serial = 0;
+
+/** A key record by hand: no crypto, the plan only looks at states and times. */
+function key(alg: Algorithm, state: KeyState, times: { created: number; activates: number; retires: number; removes: number }): KeyRecord {
+  const kid = `${alg}-${++serial}`;
+  return {
+    kid, alg, state,
+    createdAt: at(times.created), activatesAt: at(times.activates), retiresAt: at(times.retires), removesAt: at(times.removes),
+    publicJwk: { kty: alg === 'EdDSA' ? 'OKP' : 'EC', kid, alg },
+    sealedPrivateJwk: state === 'retired' || state === 'revoked' ? null : `sealed:${kid}`,
+  };
+}
+
+/** What generateKey would return for a `create` transition, minus the crypto. */
+function keyFor(transition: Extract<Transition, { type: 'create' }>): KeyRecord {
+  const kid = `${transition.alg}-${++serial}`;
+  return {
+    kid, alg: transition.alg, ...transition.schedule,
+    publicJwk: { kty: 'EC', kid, alg: transition.alg },
+    sealedPrivateJwk: `sealed:${kid}`,
+  };
+}
+
+/** One run of the rotation job: plan, generate, apply. */
+function tick(catalog: Catalog, policy: Policy, now: Date): { catalog: Catalog; transitions: Transition[] } {
+  const transitions = plan(catalog, policy, now);
+  if (transitions.length === 0) return { catalog, transitions };
+  const created = transitions.flatMap((t) => (t.type === 'create' ? [keyFor(t)] : []));
+  return { catalog: { version: catalog.version + 1, keys: applyTransitions(catalog.keys, transitions, created, policy) }, transitions };
+}
+
+const catalogOf = (...keys: KeyRecord[]): Catalog => ({ version: 1, keys });
+const byKid = (catalog: Catalog, kid: string): KeyRecord => catalog.keys.find((k) => k.kid === kid)!;
+const activeOf = (catalog: Catalog, alg: Algorithm): KeyRecord[] => catalog.keys.filter((k) => k.alg === alg && k.state === 'active');
+
+/** The first key of a deployment, signing since t=0. */
+const firstKey = (alg: Algorithm = 'ES256'): KeyRecord => key(alg, 'active', { created: 0, activates: 0, retires: 100, removes: 110 });
+
+describe('a new deployment', () => {
+  it('an empty catalog gets one key per algorithm, signing at once', () => {
+    const transitions = plan(EMPTY, TWO_ALGS, at(0));
+    expect(transitions).toEqual([
+      { type: 'create', alg: 'ES256', schedule: { state: 'active', createdAt: at(0), activatesAt: at(0), retiresAt: at(100), removesAt: at(110) } },
+      { type: 'create', alg: 'EdDSA', schedule: { state: 'active', createdAt: at(0), activatesAt: at(0), retiresAt: at(100), removesAt: at(110) } },
+    ]);
+    const { catalog } = tick(EMPTY, TWO_ALGS, at(0));
+    expect(activeOf(catalog, 'ES256')).toHaveLength(1);
+    expect(activeOf(catalog, 'EdDSA')).toHaveLength(1);
+  });
+});
+
+describe('planned rotation', () => {
+  it('no next key is created before the active one is prePublish from its end', () => {
+    expect(plan(catalogOf(firstKey()), POLICY, at(79))).toEqual([]);
+  });
+
+  it('the next key is published exactly prePublish before the active key is due, as pending', () => {
+    expect(plan(catalogOf(firstKey()), POLICY, at(80))).toEqual([
+      { type: 'create', alg: 'ES256', schedule: { state: 'pending', createdAt: at(80), activatesAt: at(100), retiresAt: at(200), removesAt: at(210) } },
+    ]);
+  });
+
+  it('only one pending key is created however often the job runs', () => {
+    let { catalog } = tick(catalogOf(firstKey()), POLICY, at(80));
+    for (let t = 80; t < 100; t++) catalog = tick(catalog, POLICY, at(t)).catalog;
+    expect(catalog.keys.filter((k) => k.state === 'pending')).toHaveLength(1);
+    expect(catalog.version).toBe(2);
+  });
+
+  it('the pending key starts signing when due, and the old key stops signing at the same instant', () => {
+    const old = firstKey();
+    const next = key('ES256', 'pending', { created: 80, activates: 100, retires: 200, removes: 210 });
+    expect(plan(catalogOf(old, next), POLICY, at(99))).toEqual([]);
+    const { catalog, transitions } = tick(catalogOf(old, next), POLICY, at(100));
+    expect(transitions).toEqual([{ type: 'promote', kid: next.kid, at: at(100) }, { type: 'demote', kid: old.kid, at: at(100) }]);
+    expect(byKid(catalog, next.kid)).toMatchObject({ state: 'active', activatesAt: at(100), retiresAt: at(200), removesAt: at(210) });
+    expect(byKid(catalog, old.kid)).toMatchObject({ state: 'retiring', retiresAt: at(100), removesAt: at(110), sealedPrivateJwk: `sealed:${old.kid}` });
+  });
+
+  it('a retiring key leaves the JWKS after overlap and its private part is destroyed', () => {
+    const old = key('ES256', 'retiring', { created: 0, activates: 0, retires: 100, removes: 110 });
+    const current = key('ES256', 'active', { created: 80, activates: 100, retires: 200, removes: 210 });
+    expect(plan(catalogOf(old, current), POLICY, at(109))).toEqual([]);
+    const { catalog, transitions } = tick(catalogOf(old, current), POLICY, at(110));
+    expect(transitions).toEqual([{ type: 'retire', kid: old.kid, at: at(110) }]);
+    expect(byKid(catalog, old.kid)).toMatchObject({ state: 'retired', sealedPrivateJwk: null });
+    expect(byKid(catalog, current.kid)).toEqual(current);
+  });
+
+  it('planning and applying never change the catalog they were given', () => {
+    const old = firstKey();
+    const next = key('ES256', 'pending', { created: 80, activates: 100, retires: 200, removes: 210 });
+    const before = structuredClone([old, next]);
+    const keys = [old, next];
+    applyTransitions(keys, plan(catalogOf(...keys), POLICY, at(100)), [], POLICY);
+    expect(keys).toEqual(before);
+  });
+
+  it.each([
+    ['first start', EMPTY, 0],
+    ['the pre-publication', catalogOf(firstKey()), 80],
+    ['the promotion', catalogOf(firstKey(), key('ES256', 'pending', { created: 80, activates: 100, retires: 200, removes: 210 })), 100],
+    ['the retirement', catalogOf(
+      key('ES256', 'retiring', { created: 0, activates: 0, retires: 100, removes: 110 }),
+      key('ES256', 'active', { created: 80, activates: 100, retires: 200, removes: 210 }),
+    ), 110],
+  ])('running the job twice at %s changes nothing the second time', (_when, start, t) => {
+    const first = tick(start, POLICY, at(t));
+    expect(first.transitions.length).toBeGreaterThan(0);
+    expect(plan(first.catalog, POLICY, at(t))).toEqual([]);
+  });
+});
+
+describe('catching up after downtime', () => {
+  it('with no pending key, the new key signs only prePublish after it was created, the old one signing meanwhile', () => {
+    let { catalog, transitions } = tick(catalogOf(firstKey()), POLICY, at(500));
+    expect(transitions).toEqual([
+      { type: 'create', alg: 'ES256', schedule: { state: 'pending', createdAt: at(500), activatesAt: at(520), retiresAt: at(620), removesAt: at(630) } },
+    ]);
+    for (let t = 501; t < 520; t++) {
+      catalog = tick(catalog, POLICY, at(t)).catalog;
+      expect(activeOf(catalog, 'ES256').map((k) => k.kid)).toEqual([catalog.keys[0]!.kid]);
+    }
+    ({ catalog, transitions } = tick(catalog, POLICY, at(520)));
+    expect(transitions.map((t) => t.type)).toEqual(['promote', 'demote']);
+    expect(activeOf(catalog, 'ES256')[0]!.createdAt).toEqual(at(500));
+  });
+
+  it('a pending key that fell due during the outage signs at once, and the old key stays published overlap from now', () => {
+    const old = firstKey();
+    const next = key('ES256', 'pending', { created: 80, activates: 100, retires: 200, removes: 210 });
+    const { catalog } = tick(catalogOf(old, next), POLICY, at(1000));
+    expect(byKid(catalog, next.kid)).toMatchObject({ state: 'active', activatesAt: at(1000), retiresAt: at(1100) });
+    expect(byKid(catalog, old.kid)).toMatchObject({ state: 'retiring', retiresAt: at(1000), removesAt: at(1010) });
+    expect(plan(catalog, POLICY, at(1009))).toEqual([]);
+  });
+
+  it('a retiring key overdue for removal goes at the next run', () => {
+    const old = key('ES256', 'retiring', { created: 0, activates: 0, retires: 100, removes: 110 });
+    const current = key('ES256', 'active', { created: 80, activates: 100, retires: 200, removes: 210 });
+    expect(plan(catalogOf(old, current), POLICY, at(150))).toEqual([{ type: 'retire', kid: old.kid, at: at(150) }]);
+  });
+});
+
+interface Step { state: KeyState; at: number }
+
+/** Runs the job at each instant, checking the lifecycle invariants after every run. */
+function simulate(policy: Policy, instants: number[], start: Catalog = EMPTY, exactTicks = false): Map<string, { alg: Algorithm; steps: Step[] }> {
+  const ORDER: KeyState[] = ['pending', 'active', 'retiring', 'retired'];
+  const lives = new Map<string, { alg: Algorithm; steps: Step[] }>();
+  let catalog = start;
+  let announced: Date | undefined;
+  let published = '';
+  for (const t of instants) {
+    const now = at(t);
+    catalog = tick(catalog, policy, now).catalog;
+
+    for (const alg of policy.algorithms) expect([alg, t, activeOf(catalog, alg).length]).toEqual([alg, t, 1]);
+    expect(plan(catalog, policy, now)).toEqual([]);
+    for (const k of catalog.keys) {
+      const life = lives.get(k.kid) ?? { alg: k.alg, steps: [] };
+      lives.set(k.kid, life);
+      const last = life.steps.at(-1);
+      if (last?.state !== k.state) {
+        if (last) expect([k.kid, last.state, k.state]).toEqual([k.kid, last.state, ORDER[ORDER.indexOf(last.state) + 1]]);
+        life.steps.push({ state: k.state, at: t });
+      }
+      expect(k.sealedPrivateJwk === null).toBe(k.state === 'retired');
+    }
+
+    // the published set never changes before the time nextJwksChange announced
+    const nowPublished = catalog.keys.filter((k) => PUBLISHED_STATES.has(k.state)).map((k) => k.kid).sort().join(',');
+    if (published !== '' && nowPublished !== published) {
+      expect(announced).toBeDefined();
+      expect(t).toBeGreaterThanOrEqual(secondsOf(announced!));
+    }
+    if (exactTicks && announced && t === secondsOf(announced)) expect(nowPublished).not.toBe(published);
+    published = nowPublished;
+    announced = nextJwksChange(catalog, policy, now);
+  }
+  return lives;
+}
+
+/** Per key: when it entered each state. */
+const when = (steps: Step[], state: KeyState): number | undefined => steps.find((s) => s.state === state)?.at;
+
+function expectSafeLifecycles(lives: Map<string, { steps: Step[] }>, policy: Policy): void {
+  for (const [kid, { steps }] of lives) {
+    const pending = when(steps, 'pending');
+    const active = when(steps, 'active');
+    const retiring = when(steps, 'retiring');
+    const retired = when(steps, 'retired');
+    // only a family's very first key starts out active
+    if (pending === undefined) expect([kid, steps[0]!.at]).toEqual([kid, lives.size > 0 ? steps[0]!.at : 0]);
+    if (pending !== undefined && active !== undefined) expect([kid, active - pending]).toEqual([kid, expect.toBeGreaterThanOrEqual(policy.prePublish)]);
+    if (retiring !== undefined && retired !== undefined) expect([kid, retired - retiring]).toEqual([kid, expect.toBeGreaterThanOrEqual(policy.overlap)]);
+  }
+}
+
+const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+describe('five rotations, the job running every second', () => {
+  const lives = simulate(POLICY, range(0, 560), EMPTY, true);
+  const steps = [...lives.values()].map((life) => life.steps);
+
+  it('every key goes pending, active, retiring, retired in that order, and only the first key skips pending', () => {
+    const starts = steps.map((s) => s[0]!.state);
+    expect(starts.filter((s) => s === 'active')).toHaveLength(1);
+    expect(steps[0]![0]).toEqual({ state: 'active', at: 0 });
+    expect(steps.filter((s) => s.map((x) => x.state).join() === 'pending,active,retiring,retired').length).toBeGreaterThanOrEqual(4);
+  });
+
+  it('at least five rotations happened, each exactly rotationInterval after the previous', () => {
+    const activations = steps.map((s) => when(s, 'active')!).filter((t) => t !== undefined).sort((a, b) => a - b);
+    expect(activations).toEqual([0, 100, 200, 300, 400, 500]);
+  });
+
+  it('every key was published prePublish before it signed and stayed published overlap after it stopped', () => {
+    expectSafeLifecycles(lives, POLICY);
+    for (const s of steps.slice(1, 5)) {
+      expect(when(s, 'active')! - when(s, 'pending')!).toBe(POLICY.prePublish);
+      expect(when(s, 'retired')! - when(s, 'retiring')!).toBe(POLICY.overlap);
+    }
+  });
+});
+
+describe('the job running at irregular times with outages', () => {
+  // deterministic pseudo-random gaps of 1-45 s, with an occasional 5-minute outage
+  let seed = 42;
+  const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const instants: number[] = [];
+  for (let t = 0; t < 3000; t += random() < 0.05 ? 300 : 1 + Math.floor(random() * 45)) instants.push(t);
+  const lives = simulate(TWO_ALGS, instants);
+
+  it('keeps exactly one signer per algorithm and never shortens prePublish or overlap', () => {
+    expectSafeLifecycles(lives, TWO_ALGS);
+    const rotated = [...lives.values()].filter((life) => when(life.steps, 'pending') !== undefined && when(life.steps, 'active') !== undefined);
+    expect(rotated.length).toBeGreaterThanOrEqual(10);
+  });
+});
+
+describe('two algorithms', () => {
+  it('rotate on their own schedules', () => {
+    // ES256 starts at t=0; EdDSA is added to the policy at t=30
+    let catalog = tick(EMPTY, POLICY, at(0)).catalog;
+    catalog = tick(catalog, TWO_ALGS, at(30)).catalog;
+    const lives = simulate(TWO_ALGS, range(31, 450), catalog, true);
+    const activations = (alg: Algorithm) => [...lives.values()].filter((l) => l.alg === alg)
+      .map((l) => when(l.steps, 'active')).filter((t) => t !== undefined && t > 31).sort((a, b) => a! - b!);
+    expect(activations('ES256')).toEqual([100, 200, 300, 400]);
+    expect(activations('EdDSA')).toEqual([130, 230, 330, 430]);
+  });
+
+  it("one family's rotation leaves the other family's keys alone", () => {
+    const es = firstKey('ES256');
+    const ed = key('EdDSA', 'active', { created: 30, activates: 30, retires: 130, removes: 140 });
+    const transitions = plan(catalogOf(es, ed), TWO_ALGS, at(80));
+    expect(transitions).toEqual([expect.objectContaining({ type: 'create', alg: 'ES256' })]);
+  });
+
+  it('an algorithm dropped from the policy is not planned for', () => {
+    expect(plan(catalogOf(firstKey('EdDSA')), POLICY, at(1000))).toEqual([
+      expect.objectContaining({ type: 'create', alg: 'ES256', schedule: expect.objectContaining({ state: 'active' }) }),
+    ]);
+  });
+});
+
+describe('the next scheduled JWKS change', () => {
+  it('is unknown for an empty catalog', () => {
+    expect(nextJwksChange(EMPTY, POLICY, at(0))).toBeUndefined();
+  });
+
+  it('is when the next key will be published, prePublish before the active key is due', () => {
+    expect(nextJwksChange(catalogOf(firstKey()), POLICY, at(0))).toEqual(at(80));
+  });
+
+  it('is when a retiring key goes, if that comes first', () => {
+    const old = key('ES256', 'retiring', { created: 0, activates: 0, retires: 100, removes: 110 });
+    const current = key('ES256', 'active', { created: 80, activates: 100, retires: 200, removes: 210 });
+    expect(nextJwksChange(catalogOf(old, current), POLICY, at(100))).toEqual(at(110));
+  });
+
+  it('is always strictly in the future', () => {
+    const old = key('ES256', 'retiring', { created: 0, activates: 0, retires: 100, removes: 110 });
+    const current = key('ES256', 'active', { created: 80, activates: 100, retires: 200, removes: 210 });
+    expect(nextJwksChange(catalogOf(old, current), POLICY, at(110))).toEqual(at(180));
+  });
+
+  it('is the earliest change across algorithms', () => {
+    const es = key('ES256', 'active', { created: 0, activates: 0, retires: 150, removes: 160 });
+    const ed = key('EdDSA', 'active', { created: 0, activates: 0, retires: 120, removes: 130 });
+    expect(nextJwksChange(catalogOf(es, ed), TWO_ALGS, at(0))).toEqual(at(100));
+  });
+
+  it('ignores retired keys', () => {
+    const gone = key('ES256', 'retired', { created: 0, activates: 0, retires: 100, removes: 110 });
+    const current = key('ES256', 'active', { created: 80, activates: 100, retires: 200, removes: 210 });
+    expect(nextJwksChange(catalogOf(gone, current), POLICY, at(105))).toEqual(at(180));
+  });
+});
