@@ -10,6 +10,8 @@ import { reconcile } from '../catalog/reconcile.js';
 import { providerKeys } from '../provider/provider-keys.js';
 import { createProvider } from '../provider/create-provider.js';
 import { CliError } from './cli-error.js';
+import { Redis } from 'ioredis';
+import { announceCatalog } from '../catalog/catalog-channel.js';
 
 export interface CliContext {
   settings: Settings;
@@ -20,6 +22,8 @@ export interface CliContext {
   out(human: string, data: unknown): void;
   /** An oidc-provider built from the current catalog, for validating what is registered. */
   provider(): Promise<Provider>;
+  /** Tells running instances about a new catalog version at once (they poll otherwise). */
+  announce(version: number): Promise<void>;
 }
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -36,6 +40,18 @@ export async function openContext(json: boolean): Promise<CliContext> {
     settings, kek, store, logger, json,
     out(human, data) {
       process.stdout.write(json ? `${JSON.stringify(data)}\n` : `${human}\n`);
+    },
+    async announce(version) {
+      const redis = new Redis(settings.redisUrl, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      redis.on('error', () => undefined);
+      try {
+        await redis.connect();
+        await announceCatalog(redis, settings.queue.prefix, version, logger);
+      } catch {
+        logger.warn(`Redis unreachable: instances pick up catalog version ${version} at their next poll (catalog.pollInterval)`);
+      } finally {
+        redis.disconnect();
+      }
     },
     async provider() {
       const { catalog } = await reconcile(store.catalog, settings.keys, kek, () => new Date());

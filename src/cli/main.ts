@@ -9,6 +9,7 @@ import { keysCommand } from './keys.js';
 
 const USAGE = `usage: rotor <command> [--json]
   rotor keys list
+  rotor keys rotate [--alg A] [--reason R]
   rotor clients add --client-id ID [--client-secret S] [--redirect-uri URI]... [--grant-type G]... [--scope "a b"] [--public] [--first-party]
   rotor users add --username U (--password P | --password-stdin)`;
 

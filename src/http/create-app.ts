@@ -11,6 +11,9 @@ import { errorHandler } from './error-handler.js';
 import { securityHeaders } from './security-headers.js';
 import { healthRouter } from './health-routes.js';
 import { jwksRoute } from './jwks-route.js';
+import type { JwksEvents } from './jwks-events.js';
+import { metricsRoute } from './metrics-route.js';
+import type { Metrics } from '../metrics/create-metrics.js';
 
 export interface AppDeps {
   settings: Settings;
@@ -21,10 +24,12 @@ export interface AppDeps {
   csrfKey: Buffer;
   logger: Logger;
   now: () => Date;
+  events: JwksEvents;
+  metrics: Metrics;
 }
 
 /**
- * The Koa app: Rotor's own routes first (health, JWKS, interactions), then everything else is
+ * The Koa app: Rotor's own routes first (health, JWKS and its events, metrics, interactions), then everything else is
  * handed to the oidc-provider of the current catalog version.
  */
 export function createApp(deps: AppDeps): Koa {
@@ -39,6 +44,8 @@ export function createApp(deps: AppDeps): Koa {
 
   const jwks = new Router();
   jwks.get('/jwks', jwksRoute(holder, settings.keys, settings.jwks.maxAge, deps.now));
+  jwks.get('/jwks/events', deps.events.route());
+  jwks.get('/metrics', metricsRoute(deps.metrics));
   app.use(jwks.routes());
 
   const interactions = interactionRouter({ provider: () => holder.state.provider, accounts: deps.accounts, csrfKey: deps.csrfKey, logger });

@@ -93,3 +93,11 @@ export function nextJwksChange(catalog: Catalog, policy: Policy, now: Date): Dat
   const future = times.filter((time) => time > now.getTime());
   return future.length > 0 ? new Date(Math.min(...future)) : undefined;
 }
+
+/** When the reconciler will next have something to do: a creation, promotion or retirement. */
+export function nextTransition(catalog: Catalog, policy: Policy, now: Date): Date | undefined {
+  const jwksChange = nextJwksChange(catalog, policy, now);
+  const promotions = catalog.keys.filter((key) => key.state === 'pending').map((key) => key.activatesAt.getTime());
+  const times = [...promotions, ...(jwksChange ? [jwksChange.getTime()] : [])];
+  return times.length > 0 ? new Date(Math.min(...times)) : undefined;
+}

@@ -14,6 +14,8 @@ export interface ProviderDeps {
   accounts: AccountStore;
   cookieKeys: string[];
   logger: Logger;
+  /** Called for every JWT access token signed, with the kid that signed it. */
+  onTokenIssued?: (kid: string, type: 'access_token' | 'client_credentials') => void;
 }
 
 /** Keys for oidc-provider: the signers first (one per algorithm), then verify-only keys. */
@@ -31,7 +33,7 @@ function firstPartyValidator(_ctx: KoaContextWithOIDC, key: string, value: unkno
  * versions is in `keys`; everything else must be identical across instances and restarts
  * (storage, cookie keys derived from the KEK), so any instance serves any request.
  */
-export function createProvider({ settings, adapter, accounts, cookieKeys, logger }: ProviderDeps, keys: ProviderKeys): Provider {
+export function createProvider({ settings, adapter, accounts, cookieKeys, logger, onTokenIssued }: ProviderDeps, keys: ProviderKeys): Provider {
   const configuration: Configuration = {
     adapter,
     jwks: { keys: keys.jwks as never },
@@ -80,6 +82,10 @@ export function createProvider({ settings, adapter, accounts, cookieKeys, logger
       logger.error('request failed', { path: ctx.path, error: err, stack: err.stack });
     }
   });
+  if (onTokenIssued) {
+    provider.on('access_token.issued', () => onTokenIssued(keys.signer.kid, 'access_token'));
+    provider.on('client_credentials.issued', () => onTokenIssued(keys.signer.kid, 'client_credentials'));
+  }
   provider.on('grant.revoked', (_ctx: KoaContextWithOIDC, grantId: string) => logger.info('grant revoked', { grantId }));
   // A dependency outage is a 503 the client may retry, not a bug of ours (a 500).
   provider.use(async (ctx, next) => {

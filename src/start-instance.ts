@@ -1,0 +1,107 @@
+import { createServer, type Server } from 'node:http';
+import { Redis } from 'ioredis';
+import type { Settings } from './settings/load-settings.js';
+import type { Logger } from './logging/create-logger.js';
+import type { Kek } from './keys/seal.js';
+import { deriveSecret } from './keys/derive-secret.js';
+import { openStore } from './store/open-store.js';
+import { reconcile } from './catalog/reconcile.js';
+import { subscribeCatalog } from './catalog/catalog-channel.js';
+import { ProviderHolder } from './provider/provider-holder.js';
+import { refreshCatalog, startCatalogPoll } from './provider/catalog-poll.js';
+import { createApp } from './http/create-app.js';
+import { JwksEvents } from './http/jwks-events.js';
+import { createMetrics } from './metrics/create-metrics.js';
+import { createQueue, scheduleRepeatable } from './jobs/create-queue.js';
+import { JANITOR_JOB, processJanitor } from './jobs/janitor.js';
+import { ROTATE_KEYS_JOB, processRotateKeys } from './jobs/rotate-keys.js';
+
+export type Role = 'web' | 'worker' | 'all';
+
+export class StartupError extends Error {
+  readonly code = 'ROTOR_STARTUP';
+}
+
+export interface Instance {
+  server: Server | undefined;
+  stop(): Promise<void>;
+}
+
+const redactUri = (uri: string): string => uri.replace(/\/\/[^@/]*@/, '//***@');
+
+/**
+ * Wires one instance: store, catalog, provider holder, propagation, jobs and (for the web role)
+ * the HTTP server. The catalog is reconciled before the port opens, so an instance never
+ * serves without an active key.
+ */
+export async function startInstance(settings: Settings, kek: Kek, logger: Logger, role: Role): Promise<Instance> {
+  const now = (): Date => new Date();
+  const store = await openStore(settings.mongodbUri, kek).catch((err: Error) => {
+    throw new StartupError(`MongoDB at ${redactUri(settings.mongodbUri)} is unreachable: ${err.message}`);
+  });
+  const { catalog } = await reconcile(store.catalog, settings.keys, kek, now);
+
+  const holder = new ProviderHolder({
+    settings, adapter: store.adapter, accounts: store.accounts, logger,
+    cookieKeys: [deriveSecret(kek, 'oidc-provider cookies').toString('base64url')],
+    onTokenIssued: (kid, type) => metrics.tokensIssued.inc({ kid, type }),
+  }, kek);
+  const metrics = createMetrics(() => (holder.loaded ? holder.state.catalog : undefined), settings.keys, now);
+  const events = new JwksEvents(() => (holder.loaded ? holder.state.catalog : undefined));
+  holder.onSwap((state, previous) => {
+    events.broadcast(state.catalog, previous?.catalog);
+    if (previous) logger.info('catalog swapped in', { version: state.catalog.version, previous: previous.catalog.version });
+  });
+  await holder.load(catalog);
+
+  const reload = (): void => {
+    refreshCatalog(store.catalog, holder).catch((err: Error) => logger.warn('catalog reload failed', { error: err.message }));
+  };
+  const stopPoll = startCatalogPoll(store.catalog, holder, settings.catalog.pollInterval, logger);
+  const subscriber = subscribeCatalog(settings.redisUrl, settings.queue.prefix, logger, (version) => {
+    if (version > holder.version) reload();
+  });
+
+  const redis = new Redis(settings.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  redis.on('error', () => undefined);
+  const queue = createQueue('maintenance', { redisUrl: settings.redisUrl, prefix: settings.queue.prefix, logger });
+  if (role !== 'web') {
+    processJanitor(queue, store.connection, logger, now);
+    processRotateKeys(queue, { repo: store.catalog, policy: settings.keys, kek, redis, prefix: settings.queue.prefix, logger, metrics, now });
+    // Re-registered on every (re)connect: a Redis that restarted empty has lost the schedule.
+    const schedule = (): void => {
+      Promise.all([
+        scheduleRepeatable(queue, ROTATE_KEYS_JOB, settings.keys.tick),
+        scheduleRepeatable(queue, JANITOR_JOB, settings.janitor.interval),
+      ]).catch((err: Error) => logger.warn('cannot schedule jobs yet', { error: err.message }));
+    };
+    redis.on('ready', schedule);
+  }
+
+  let server: Server | undefined;
+  if (role !== 'worker') {
+    const app = createApp({ settings, holder, connection: store.connection, redis, accounts: store.accounts, csrfKey: deriveSecret(kek, 'interaction csrf'), logger, now, events, metrics });
+    server = createServer(app.callback());
+    await new Promise<void>((resolveListen, reject) => {
+      server!.once('error', reject);
+      server!.listen(settings.port, () => resolveListen());
+    });
+  }
+  logger.info('rotor started', { role, port: server ? settings.port : undefined, issuer: settings.issuer, catalogVersion: holder.version });
+
+  return {
+    server,
+    async stop() {
+      stopPoll();
+      events.close();
+      if (server) {
+        server.closeIdleConnections();
+        await new Promise((done) => server!.close(done));
+      }
+      await queue.close().catch(() => undefined);
+      subscriber.disconnect();
+      redis.disconnect();
+      await store.close();
+    },
+  };
+}

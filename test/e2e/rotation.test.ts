@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startServer, freePort, type RunningServer } from '../helpers/server.js';
+import { cliJson } from '../helpers/cli.js';
+import { newKek, uniqueMongoUri } from '../helpers/engines.js';
+import { tokenRequest } from '../helpers/browser.js';
+import { dropDatabase } from '../helpers/database.js';
+import { CachingResourceServer } from '../helpers/resource-server.js';
+import { CatalogObserver } from '../helpers/catalog-observer.js';
+import { decodeProtectedHeader, decodeJwt } from 'jose';
+
+const SECRET = 'svc-secret-0123456789';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A policy in seconds that satisfies the start-up rules with little to spare. */
+export const FAST_POLICY = {
+  keys: { algorithms: ['ES256'], rotationInterval: '6s', prePublish: '4s', overlap: '5s', tick: '1s' },
+  jwks: { maxAge: '2s' },
+  tokens: { accessTokenTTL: '3s', idTokenTTL: '3s', clockSkew: '1s' },
+  catalog: { pollInterval: '1s' },
+};
+
+describe('keys rotate by themselves on every instance', () => {
+  const mongodbUri = uniqueMongoUri('rotation');
+  const kek = newKek();
+  const config = { ...FAST_POLICY, queue: { prefix: `rotor-test-${Date.now()}` } };
+  const observer = new CatalogObserver();
+  let issuer: string;
+  let a: RunningServer;
+  let b: RunningServer;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    issuer = `http://127.0.0.1:${port}`;
+    a = await startServer({ mongodbUri, kek, config, port, issuer });
+    b = await startServer({ mongodbUri, kek, config, issuer });
+    await cliJson(['clients', 'add', '--client-id', 'svc', '--client-secret', SECRET], { MONGODB_URI: mongodbUri, KEK: kek });
+    await observer.start(mongodbUri, ['ES256']);
+  }, 60_000);
+
+  afterAll(async () => {
+    await observer.stop();
+    await Promise.all([a?.stop(), b?.stop()]);
+    await dropDatabase(mongodbUri);
+  });
+
+  it('across three rotations, and an instance killed mid-rotation, every token verifies for its whole life at a caching resource server', async () => {
+    const rs = new CachingResourceServer([`${a.url}/jwks`, `${b.url}/jwks`], issuer, `${issuer}/api`);
+    const live: Array<{ token: string; exp: number }> = [];
+    const failures: string[] = [];
+    const signers = new Set<string>();
+    let issued = 0;
+    let killed = false;
+    const started = Date.now();
+    while (Date.now() - started < 26_000) {
+      const elapsed = Date.now() - started;
+      if (!killed && elapsed > 9_000) {
+        killed = true;
+        await b.kill();
+        b = await startServer({ mongodbUri, kek, config, issuer, port: b.port });
+      }
+      const instance = issued % 2 === 0 ? a : b;
+      const { status, body } = await tokenRequest(instance.url, { grant_type: 'client_credentials' }, ['svc', SECRET]);
+      if (status !== 200) {
+        failures.push(`issue at ${instance.url}: ${status} ${JSON.stringify(body)}`);
+        continue;
+      }
+      issued++;
+      const token = body.access_token as string;
+      signers.add(String(decodeProtectedHeader(token).kid));
+      live.push({ token, exp: decodeJwt(token).exp! });
+      const now = Date.now() / 1000;
+      for (const entry of live.filter((item) => item.exp - now > 0.3)) {
+        await rs.verify(entry.token).catch((err: Error) => failures.push(`${decodeProtectedHeader(entry.token).kid} at ${new Date().toISOString()}: ${err.message}`));
+      }
+      live.splice(0, live.length, ...live.filter((item) => item.exp - now > 0.3));
+      await sleep(100);
+    }
+    expect(failures).toEqual([]);
+    expect(issued).toBeGreaterThan(100);
+    expect(signers.size).toBeGreaterThanOrEqual(4);
+    expect(observer.violations).toEqual([]);
+
+    const rotated = [...observer.history.entries()].filter(([, states]) => states.join('>') === 'pending>active>retiring>retired');
+    expect(rotated.length).toBeGreaterThanOrEqual(2);
+    for (const [, states] of observer.history) {
+      expect(['active', 'active>retiring', 'active>retiring>retired', 'pending', 'pending>active', 'pending>active>retiring', 'pending>active>retiring>retired']).toContain(states.join('>'));
+    }
+    expect(observer.activations.length).toBeGreaterThanOrEqual(3 + 1);
+    const retired = observer.last!.keys.filter((key) => key.state === 'retired');
+    expect(retired.length).toBeGreaterThanOrEqual(2);
+    for (const key of retired) expect(key.sealedPrivateJwk).toBeNull();
+  }, 90_000);
+
+  it('every instance serves the same JWKS once the catalog settles, with max-age bounded by the policy', async () => {
+    const [ja, jb] = await Promise.all([fetch(`${a.url}/jwks`), fetch(`${b.url}/jwks`)]);
+    expect(Number(/max-age=(\d+)/.exec(ja.headers.get('cache-control')!)![1])).toBeLessThanOrEqual(2);
+    const [ka, kb] = await Promise.all([ja.json(), jb.json()]);
+    if (JSON.stringify(ka) !== JSON.stringify(kb)) {
+      await sleep(1500);
+      const [again, againB] = await Promise.all([fetch(`${a.url}/jwks`).then((r) => r.json()), fetch(`${b.url}/jwks`).then((r) => r.json())]);
+      expect(again).toEqual(againB);
+    }
+  });
+
+  it('metrics report the catalog version, the active key and reconciler runs', async () => {
+    const text = await (await fetch(`${a.url}/metrics`)).text();
+    expect(text).toMatch(/^rotor_catalog_version \d+$/m);
+    expect(text).toMatch(/^rotor_active_key_age_seconds\{alg="ES256",kid="[^"]+"\} [\d.]+$/m);
+    expect(text).toMatch(/^rotor_next_transition_seconds -?[\d.e+-]+$/m);
+    expect(text).toMatch(/^rotor_tokens_issued_total\{kid="[^"]+",type="client_credentials"\} \d+$/m);
+    const both = (await Promise.all([a, b].map(async (server) => (await fetch(`${server.url}/metrics`)).text()))).join('\n');
+    expect(both).toMatch(/^rotor_reconciler_runs_total\{result="ok"\} [1-9]\d*$/m);
+  });
+});

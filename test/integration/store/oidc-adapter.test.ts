@@ -1,0 +1,167 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Adapter } from 'oidc-provider';
+import { kekFromBytes } from '../../../src/keys/seal.js';
+import { openStore, type Store } from '../../../src/store/open-store.js';
+import { deleteExpiredArtifacts } from '../../../src/store/oidc-adapter.js';
+import { uniqueMongoUri } from '../../helpers/engines.js';
+import { dropDatabase } from '../../helpers/database.js';
+
+const uri = uniqueMongoUri('adapter');
+let store: Store;
+
+beforeAll(async () => {
+  store = await openStore(uri, kekFromBytes(randomBytes(32)));
+}, 15_000);
+
+afterAll(async () => {
+  await store?.close();
+  await dropDatabase(uri);
+});
+
+const id = (): string => randomUUID();
+const HOUR = 3600;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('the oidc-provider storage adapter', () => {
+  let grants: Adapter;
+  let sessions: Adapter;
+  let deviceCodes: Adapter;
+
+  beforeAll(() => {
+    grants = store.adapter('Grant');
+    sessions = store.adapter('Session');
+    deviceCodes = store.adapter('DeviceCode');
+  });
+
+  it('a stored artifact is found again exactly as it was written', async () => {
+    const grantId = id();
+    const payload = { jti: grantId, kind: 'Grant', accountId: 'sub-1', clientId: 'app', exp: 1, openid: { scope: 'openid profile' } };
+    await grants.upsert(grantId, payload, HOUR);
+    await expect(grants.find(grantId)).resolves.toEqual(payload);
+  });
+
+  it('a grant whose resources are keyed by URLs survives the round trip', async () => {
+    const grantId = id();
+    const payload = { jti: grantId, kind: 'Grant', resources: { 'https://api.example.com': 'a b', 'https://other.example.com/v1.0': 'c' }, rejected: { 'x.y': 1, $weird: 2 } };
+    await grants.upsert(grantId, payload, HOUR);
+    await expect(grants.find(grantId)).resolves.toEqual(payload);
+  });
+
+  it('writing an artifact again replaces it', async () => {
+    const grantId = id();
+    await grants.upsert(grantId, { jti: grantId, scope: 'a' }, HOUR);
+    await grants.upsert(grantId, { jti: grantId, scope: 'b' }, HOUR);
+    await expect(grants.find(grantId)).resolves.toEqual({ jti: grantId, scope: 'b' });
+  });
+
+  it('an unknown id is not found', async () => {
+    await expect(grants.find(id())).resolves.toBeUndefined();
+  });
+
+  it('a session is found by its uid, and no longer once it is saved without it', async () => {
+    const sessionId = id();
+    const uid = id();
+    await sessions.upsert(sessionId, { jti: sessionId, uid, accountId: 'sub-1' }, HOUR);
+    await expect(sessions.findByUid!(uid)).resolves.toEqual({ jti: sessionId, uid, accountId: 'sub-1' });
+    await sessions.upsert(sessionId, { jti: sessionId, accountId: 'sub-1' }, HOUR);
+    await expect(sessions.findByUid!(uid)).resolves.toBeUndefined();
+    await sessions.upsert(sessionId, { jti: sessionId, uid: `${uid}-2` }, HOUR);
+    await expect(sessions.findByUid!(`${uid}-2`)).resolves.toMatchObject({ jti: sessionId });
+  });
+
+  it('a device code is found by its user code', async () => {
+    const codeId = id();
+    const userCode = `WDJB-${randomBytes(2).toString('hex').toUpperCase()}`;
+    await deviceCodes.upsert(codeId, { jti: codeId, userCode, clientId: 'tv' }, HOUR);
+    await expect(deviceCodes.findByUserCode!(userCode)).resolves.toEqual({ jti: codeId, userCode, clientId: 'tv' });
+    await expect(deviceCodes.findByUserCode!('NOPE-NOPE')).resolves.toBeUndefined();
+  });
+
+  it('a consumed artifact is still found, marked consumed with the time it was used', async () => {
+    const codes = store.adapter('AuthorizationCode');
+    const codeId = id();
+    await codes.upsert(codeId, { jti: codeId, grantId: 'g' }, 60);
+    await expect(codes.find(codeId)).resolves.not.toHaveProperty('consumed');
+    const before = Math.floor(Date.now() / 1000);
+    await codes.consume(codeId);
+    const found = await codes.find(codeId);
+    expect(found?.consumed).toEqual(expect.any(Number));
+    expect(found!.consumed as number).toBeGreaterThanOrEqual(before);
+    expect(found!.consumed as number).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000));
+  });
+
+  it('a destroyed artifact is gone', async () => {
+    const grantId = id();
+    await grants.upsert(grantId, { jti: grantId }, HOUR);
+    await grants.destroy(grantId);
+    await expect(grants.find(grantId)).resolves.toBeUndefined();
+  });
+
+  it('revoking a grant deletes every token of that grant and only those, kind by kind', async () => {
+    const refresh = store.adapter('RefreshToken');
+    const access = store.adapter('AccessToken');
+    const [revoked, kept] = [id(), id()];
+    const [rt1, rt2, rt3, at1, at2] = [id(), id(), id(), id(), id()];
+    await refresh.upsert(rt1, { jti: rt1, grantId: revoked }, HOUR);
+    await refresh.upsert(rt2, { jti: rt2, grantId: revoked }, HOUR);
+    await refresh.upsert(rt3, { jti: rt3, grantId: kept }, HOUR);
+    await access.upsert(at1, { jti: at1, grantId: revoked }, HOUR);
+    await access.upsert(at2, { jti: at2, grantId: kept }, HOUR);
+
+    await refresh.revokeByGrantId(revoked);
+    await expect(refresh.find(rt1)).resolves.toBeUndefined();
+    await expect(refresh.find(rt2)).resolves.toBeUndefined();
+    await expect(refresh.find(rt3)).resolves.toMatchObject({ grantId: kept });
+    // each kind has its own adapter: oidc-provider calls revokeByGrantId on each of them
+    await expect(access.find(at1)).resolves.toMatchObject({ grantId: revoked });
+
+    await access.revokeByGrantId(revoked);
+    await expect(access.find(at1)).resolves.toBeUndefined();
+    await expect(access.find(at2)).resolves.toMatchObject({ grantId: kept });
+  });
+
+  it('an expired artifact is not returned, by id, uid or user code', async () => {
+    const codes = store.adapter('DeviceCode');
+    const codeId = id();
+    const uid = id();
+    await codes.upsert(codeId, { jti: codeId, uid, userCode: 'EXPI-RED1' }, 1);
+    await expect(codes.find(codeId)).resolves.toBeDefined();
+    await sleep(1100);
+    await expect(codes.find(codeId)).resolves.toBeUndefined();
+    await expect(codes.findByUid!(uid)).resolves.toBeUndefined();
+    await expect(codes.findByUserCode!('EXPI-RED1')).resolves.toBeUndefined();
+  });
+});
+
+describe('the janitor', () => {
+  it('deletes expired artifacts of every kind and keeps live ones and ones that never expire', async () => {
+    const sessions = store.adapter('Session');
+    const refresh = store.adapter('RefreshToken');
+    const [shortSession, shortRefresh, longRefresh, forever] = [id(), id(), id(), id()];
+    await sessions.upsert(shortSession, { jti: shortSession }, 30);
+    await refresh.upsert(shortRefresh, { jti: shortRefresh }, 30);
+    await refresh.upsert(longRefresh, { jti: longRefresh }, HOUR);
+    await refresh.upsert(forever, { jti: forever }, 0);
+
+    const raw = store.connection.db!.collection('oidc_refresh_token');
+    expect(await raw.countDocuments({ _id: { $in: [shortRefresh, longRefresh, forever] } } as object)).toBe(3);
+
+    // one minute from now, the 30-second artifacts have expired
+    const deleted = await deleteExpiredArtifacts(store.connection, new Date(Date.now() + 60_000));
+    expect(deleted).toBeGreaterThanOrEqual(2);
+    expect(await raw.countDocuments({ _id: { $in: [shortRefresh, longRefresh, forever] } } as object)).toBe(2);
+    expect(await store.connection.db!.collection('oidc_session').countDocuments({ _id: shortSession } as object)).toBe(0);
+    await expect(refresh.find(longRefresh)).resolves.toEqual({ jti: longRefresh });
+    await expect(refresh.find(forever)).resolves.toEqual({ jti: forever });
+  });
+
+  it('has nothing to delete when nothing has expired', async () => {
+    const grants = store.adapter('Grant');
+    const grantId = id();
+    await grants.upsert(grantId, { jti: grantId }, HOUR);
+    await deleteExpiredArtifacts(store.connection);
+    await expect(deleteExpiredArtifacts(store.connection)).resolves.toBe(0);
+    await expect(grants.find(grantId)).resolves.toEqual({ jti: grantId });
+  });
+});
