@@ -54,8 +54,11 @@ export async function openContext(json: boolean): Promise<CliContext> {
       }
     },
     async provider() {
-      const { catalog } = await reconcile(store.catalog, settings.keys, kek, () => new Date());
-      const keys = await providerKeys(catalog, settings.keys.algorithms, kek);
+      // Only an empty catalog is bootstrapped here: the CLI must never rotate on its own clock.
+      const catalog = (await store.catalog.load()) ?? (await reconcile(store.catalog, settings.keys, kek, () => new Date())).catalog;
+      const signing = settings.keys.algorithms.filter((alg) => catalog.keys.some((key) => key.alg === alg && key.state === 'active'));
+      if (signing.length === 0) throw new CliError(`the catalog has no active key for ${settings.keys.algorithms.join(', ')}: does this CLI read the same configuration as the server?`);
+      const keys = await providerKeys(catalog, signing, kek);
       return createProvider({ settings, adapter: store.adapter, accounts: store.accounts, cookieKeys: ['unused-by-the-cli'], logger }, keys);
     },
   };

@@ -73,6 +73,11 @@ function configFiles(root: string, env: Env): string[] {
   return files;
 }
 
+function deepFreeze<T extends object>(value: T): Readonly<T> {
+  for (const inner of Object.values(value)) if (inner !== null && typeof inner === 'object') deepFreeze(inner as object);
+  return Object.freeze(value);
+}
+
 function firstIssue(error: z.ZodError): string {
   const issue = error.issues[0]!;
   const key = issue.path.join('.') || '(root)';
@@ -123,8 +128,8 @@ export function loadSettings(root: string, env: Env = process.env): Readonly<Set
     production: env.NODE_ENV === 'production',
   };
   if (!['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'].includes(settings.logLevel)) {
-    throw new SettingsError(`env LOG_LEVEL: must be one of error, warn, info, http, verbose, debug (got ${JSON.stringify(settings.logLevel)})`);
+    throw new SettingsError(`env LOG_LEVEL: must be one of error, warn, info, http, verbose, debug, silly (got ${JSON.stringify(settings.logLevel)})`);
   }
   checkPolicyRules(settings);
-  return Object.freeze(settings);
+  return deepFreeze(settings);
 }

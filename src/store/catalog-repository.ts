@@ -1,14 +1,18 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { catalogSchema, type Catalog, type KeyRecord } from '../keys/catalog.js';
 
-const CATALOG_ID = 'catalog';
+/** How many superseded versions keep a (key-less) tombstone; see {@link CatalogRepository}. */
+const TOMBSTONES_KEPT = 1000;
 
 interface CatalogDoc {
   _id: string;
   version: number;
   keys: KeyRecord[];
-  updatedAt: Date;
+  createdAt: Date;
+  superseded?: boolean;
 }
+
+const idFor = (version: number): string => `v${String(version).padStart(12, '0')}`;
 
 const keySchema = new Schema({
   kid: { type: String, required: true },
@@ -26,9 +30,10 @@ const keySchema = new Schema({
 
 const catalogDocSchema = new Schema<CatalogDoc>({
   _id: { type: String, required: true },
-  version: { type: Number, required: true },
+  version: { type: Number, required: true, unique: true },
   keys: { type: [keySchema], required: true },
-  updatedAt: { type: Date, required: true },
+  createdAt: { type: Date, required: true },
+  superseded: { type: Boolean },
 }, { versionKey: false, strict: 'throw' });
 
 export class CatalogCorruptError extends Error {
@@ -37,7 +42,7 @@ export class CatalogCorruptError extends Error {
 
 function parse(doc: unknown): Catalog | undefined {
   if (!doc) return undefined;
-  const { _id: _ignored, updatedAt: _updated, ...rest } = doc as CatalogDoc;
+  const { _id: _ignored, createdAt: _created, superseded: _superseded, ...rest } = doc as CatalogDoc;
   const parsed = catalogSchema.safeParse(rest);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -47,9 +52,12 @@ function parse(doc: unknown): Catalog | undefined {
 }
 
 /**
- * The key catalog: a single document, so that every change (several keys at once) is one
- * atomic compare-and-set on `version` — no multi-document transaction needed, and two writers
- * can never both win.
+ * The key catalog: every version is one document whose `_id` is derived from its number, so a
+ * change (several keys at once) is a single insert, and of two writers starting from the same
+ * version the unique `_id` lets exactly one win. (A conditional `findOneAndUpdate` on a version
+ * field is not atomic on every MongoDB-compatible engine; a unique-key insert is.) Superseded
+ * versions are emptied at once (their sealed private parts must leave the database) but keep
+ * their `_id` as a tombstone, so a slow writer can never re-insert an old version number.
  */
 export class CatalogRepository {
   readonly #model: Model<CatalogDoc>;
@@ -58,33 +66,36 @@ export class CatalogRepository {
     this.#model = (connection.models.KeyCatalog as Model<CatalogDoc> | undefined) ?? connection.model<CatalogDoc>('KeyCatalog', catalogDocSchema, 'key_catalog');
   }
 
+  async ensureIndexes(): Promise<void> {
+    await this.#model.createIndexes();
+  }
+
   async load(): Promise<Catalog | undefined> {
-    return parse(await this.#model.findById(CATALOG_ID).lean());
+    return parse(await this.#model.findOne({}).sort({ version: -1 }).lean());
   }
 
   /** Just the version: what the periodic poll compares. */
   async version(): Promise<number | undefined> {
-    const doc = await this.#model.findById(CATALOG_ID, { version: 1 }).lean();
+    const doc = await this.#model.findOne({}, { version: 1 }).sort({ version: -1 }).lean();
     return doc?.version;
   }
 
   /**
-   * Writes `keys` as version `expected + 1` if the stored version is still `expected`
+   * Writes `keys` as version `expected + 1` if the newest stored version is still `expected`
    * (`expected` 0 means "no catalog yet"). Returns the new catalog, or `undefined` when another
    * writer got there first.
    */
   async compareAndSet(expected: number, keys: KeyRecord[]): Promise<Catalog | undefined> {
-    const next = { version: expected + 1, keys, updatedAt: new Date() };
-    if (expected === 0) {
-      try {
-        await this.#model.create({ _id: CATALOG_ID, ...next });
-        return { version: next.version, keys };
-      } catch (err) {
-        if ((err as { code?: number }).code === 11000) return undefined;
-        throw err;
-      }
+    if (((await this.version()) ?? 0) !== expected) return undefined;
+    const version = expected + 1;
+    try {
+      await this.#model.create({ _id: idFor(version), version, keys, createdAt: new Date() });
+    } catch (err) {
+      if ((err as { code?: number }).code === 11000) return undefined;
+      throw err;
     }
-    const doc = await this.#model.findOneAndUpdate({ _id: CATALOG_ID, version: expected }, { $set: next }, { new: true }).lean();
-    return doc ? parse(doc) : undefined;
+    await this.#model.updateMany({ version: { $lt: version }, superseded: { $ne: true } }, { $set: { keys: [], superseded: true } });
+    await this.#model.deleteMany({ version: { $lt: version - TOMBSTONES_KEPT } });
+    return { version, keys };
   }
 }

@@ -22,12 +22,13 @@ export async function openStore(uri: string, kek: Kek): Promise<Store> {
   const connection = await connectStore(uri);
   const accounts = new AccountStore(connection);
   const clients = new ClientStore(connection, kek);
-  await Promise.all([ensureArtifactIndexes(connection), accounts.ensureIndexes()]);
+  const catalog = new CatalogRepository(connection);
+  await Promise.all([ensureArtifactIndexes(connection), accounts.ensureIndexes(), catalog.ensureIndexes()]);
   const adapters = new Map<string, Adapter>();
   const clientAdapter = clients.adapter();
   return {
     connection,
-    catalog: new CatalogRepository(connection),
+    catalog,
     accounts,
     clients,
     adapter(name) {

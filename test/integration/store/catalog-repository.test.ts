@@ -84,10 +84,20 @@ describe('compare-and-set on the catalog version', () => {
     }
   });
 
+  it('superseded versions keep no keys, so a destroyed private part really leaves the database', async () => {
+    const repo = await emptyCatalog();
+    await repo.compareAndSet(0, [handMadeKey('a')]);
+    await repo.compareAndSet(1, [handMadeKey('b')]);
+    await repo.compareAndSet(2, [{ ...handMadeKey('b'), state: 'retired', sealedPrivateJwk: null }]);
+    const docs = await store.connection.db!.collection('key_catalog').find({}).sort({ version: 1 }).toArray();
+    expect(docs.map((doc) => [doc.version, doc.keys.length])).toEqual([[1, 0], [2, 0], [3, 1]]);
+    expect(JSON.stringify(docs)).not.toContain('sealed:');
+  });
+
   it('a catalog edited by hand into an invalid state is refused on load, naming where', async () => {
     const repo = await emptyCatalog();
     await repo.compareAndSet(0, [handMadeKey('a')]);
-    await store.connection.db!.collection('key_catalog').updateOne({ _id: 'catalog' } as object, { $set: { 'keys.0.state': 'bogus' } });
+    await store.connection.db!.collection('key_catalog').updateOne({ version: 1 }, { $set: { 'keys.0.state': 'bogus' } });
     const error = await repo.load().then(() => undefined, (err: unknown) => err);
     expect(error).toBeInstanceOf(CatalogCorruptError);
     expect((error as CatalogCorruptError).code).toBe('ROTOR_CATALOG_CORRUPT');
@@ -97,7 +107,7 @@ describe('compare-and-set on the catalog version', () => {
   it('a catalog holding a private member in a public JWK is refused on load', async () => {
     const repo = await emptyCatalog();
     await repo.compareAndSet(0, [handMadeKey('a')]);
-    await store.connection.db!.collection('key_catalog').updateOne({ _id: 'catalog' } as object, { $set: { 'keys.0.publicJwk.d': 'secret' } });
+    await store.connection.db!.collection('key_catalog').updateOne({ version: 1 }, { $set: { 'keys.0.publicJwk.d': 'secret' } });
     await expect(repo.load()).rejects.toBeInstanceOf(CatalogCorruptError);
   });
 });
@@ -169,9 +179,10 @@ describe('twenty instances reconciling at the same moment', () => {
   });
 
   it('the private parts in the stored catalog are sealed, never plaintext JWKs', async () => {
-    const raw = await store.connection.db!.collection('key_catalog').findOne({ _id: 'catalog' } as object);
+    const [raw] = await store.connection.db!.collection('key_catalog').find({}).sort({ version: -1 }).limit(1).toArray();
     const text = JSON.stringify(raw);
     expect(text).not.toMatch(/"d":/);
+    expect(raw!.keys.length).toBeGreaterThan(0);
     for (const key of (raw!.keys as { sealedPrivateJwk: string | null }[])) expect(key.sealedPrivateJwk).toMatch(/^[\w-]+\.\.[\w-]+\.[\w-]+\.[\w-]+$/);
   });
 });

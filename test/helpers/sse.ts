@@ -1,0 +1,55 @@
+/** A Server-Sent Events listener that collects `jwks` events, for tests and benchmarks. */
+export class SseListener {
+  readonly events: Array<{ at: number; data: { version: number; kids: string[]; revoked: string[] } }> = [];
+  readonly #controller = new AbortController();
+  #waiters: Array<() => void> = [];
+
+  static async open(url: string): Promise<SseListener> {
+    const listener = new SseListener();
+    const res = await fetch(url, { signal: listener.#controller.signal, headers: { accept: 'text/event-stream' } });
+    if (!res.ok || !res.body) throw new Error(`SSE ${url}: ${res.status}`);
+    void listener.#read(res.body);
+    return listener;
+  }
+
+  async #read(body: ReadableStream<Uint8Array>): Promise<void> {
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      for await (const chunk of body) {
+        buffer += decoder.decode(chunk, { stream: true });
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const frame = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const event = /^event: (.*)$/m.exec(frame)?.[1];
+          const data = /^data: (.*)$/m.exec(frame)?.[1];
+          if (event === 'jwks' && data) {
+            this.events.push({ at: Date.now(), data: JSON.parse(data) as SseListener['events'][number]['data'] });
+            for (const wake of this.#waiters.splice(0)) wake();
+          }
+        }
+      }
+    } catch {
+      // aborted by close()
+    }
+  }
+
+  /** Resolves with the first event (already received or to come) that matches. */
+  async waitFor(match: (data: SseListener['events'][number]['data']) => boolean, timeoutMs = 5000): Promise<SseListener['events'][number]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.events.find((event) => match(event.data));
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`no matching SSE event within ${timeoutMs} ms; got ${JSON.stringify(this.events.map((e) => e.data))}`);
+      await new Promise<void>((wake) => {
+        this.#waiters.push(wake);
+        setTimeout(wake, 100);
+      });
+    }
+  }
+
+  close(): void {
+    this.#controller.abort();
+  }
+}
