@@ -56,10 +56,13 @@ export async function openContext(json: boolean): Promise<CliContext> {
     async provider() {
       // Only an empty catalog is bootstrapped here: the CLI must never rotate on its own clock.
       const catalog = (await store.catalog.load()) ?? (await reconcile(store.catalog, settings.keys, kek, () => new Date())).catalog;
-      const signing = settings.keys.algorithms.filter((alg) => catalog.keys.some((key) => key.alg === alg && key.state === 'active'));
-      if (signing.length === 0) throw new CliError(`the catalog has no active key for ${settings.keys.algorithms.join(', ')}: does this CLI read the same configuration as the server?`);
+      // Validate against the algorithms the catalog signs with, whatever this CLI's own config says.
+      const active = new Set(catalog.keys.filter((key) => key.state === 'active').map((key) => key.alg));
+      const signing = [...settings.keys.algorithms.filter((alg) => active.has(alg)), ...[...active].filter((alg) => !settings.keys.algorithms.includes(alg))];
+      if (signing.length === 0) throw new CliError('the catalog has no active key: start an instance first');
       const keys = await providerKeys(catalog, signing, kek);
-      return createProvider({ settings, adapter: store.adapter, accounts: store.accounts, cookieKeys: ['unused-by-the-cli'], logger }, keys);
+      const asServed = { ...settings, keys: { ...settings.keys, algorithms: signing } };
+      return createProvider({ settings: asServed, adapter: store.adapter, accounts: store.accounts, cookieKeys: ['unused-by-the-cli'], logger }, keys);
     },
   };
 }

@@ -15,14 +15,21 @@ export async function connectStore(uri: string): Promise<Connection> {
   return connection;
 }
 
-const DEPENDENCY_ERRORS = new Set([
-  'MongoServerSelectionError', 'MongooseServerSelectionError', 'MongoNetworkError', 'MongoNetworkTimeoutError',
-  'MongoNotConnectedError', 'MongoPoolClearedError', 'MongoTopologyClosedError', 'MongoExpiredSessionError',
-]);
+const NETWORK_CODES = new Set(['EPIPE', 'ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
 
-/** True when an error means MongoDB is unreachable (answer 503), not that the request is bad. */
+/**
+ * True when an error means MongoDB is unreachable (answer 503), not that the request is bad.
+ * Any driver error other than a server's answer to a command (a MongoServerError, such as a
+ * duplicate key, or an API misuse, which is a bug) is about reaching the server.
+ */
 export function isStoreDown(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  if (DEPENDENCY_ERRORS.has(err.name)) return true;
-  return err.name === 'MongooseError' && /buffering|not connected|connection .* closed/i.test(err.message);
+  for (let current = err, depth = 0; current instanceof Error && depth < 4; current = current.cause, depth++) {
+    const { MongoError, MongoServerError, MongoAPIError } = mongoose.mongo;
+    if (current instanceof MongoError && !(current instanceof MongoServerError) && !(current instanceof MongoAPIError)) return true;
+    if (current.name === 'MongooseServerSelectionError') return true;
+    // The driver sometimes lets a raw socket error through when the server vanishes mid-write.
+    if (NETWORK_CODES.has(String((current as NodeJS.ErrnoException).code))) return true;
+    if (current.name === 'MongooseError' && /buffering|not connected|connection .* closed/i.test(current.message)) return true;
+  }
+  return false;
 }
