@@ -8,7 +8,7 @@ import { openStore } from './store/open-store.js';
 import { reconcile } from './catalog/reconcile.js';
 import { subscribeCatalog } from './catalog/catalog-channel.js';
 import { ProviderHolder } from './provider/provider-holder.js';
-import { refreshCatalog, startCatalogPoll } from './provider/catalog-poll.js';
+import { startCatalogPoll } from './provider/catalog-poll.js';
 import { createApp } from './http/create-app.js';
 import { JwksEvents } from './http/jwks-events.js';
 import { createMetrics } from './metrics/create-metrics.js';
@@ -55,7 +55,12 @@ export async function startInstance(settings: Settings, kek: Kek, logger: Logger
   await holder.load(catalog);
 
   const reload = (): void => {
-    refreshCatalog(store.catalog, holder).catch((err: Error) => logger.warn('catalog reload failed', { error: err.message }));
+    const started = performance.now();
+    store.catalog.load().then(async (latest) => {
+      const loaded = performance.now();
+      if (latest) await holder.load(latest);
+      logger.debug('catalog reload', { version: holder.version, loadMs: Math.round(loaded - started), swapMs: Math.round(performance.now() - loaded) });
+    }).catch((err: Error) => logger.warn('catalog reload failed', { error: err.message }));
   };
   const stopPoll = startCatalogPoll(store.catalog, holder, settings.catalog.pollInterval, logger);
   const subscriber = subscribeCatalog(settings.redisUrl, settings.queue.prefix, logger, (version) => {

@@ -3,7 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import type { Catalog } from '../keys/catalog.js';
 import { publicJwks } from '../keys/public-jwks.js';
-import type { Kek } from '../keys/seal.js';
+import { unsealJwk, type Kek } from '../keys/seal.js';
+import type { JWK } from 'jose';
 import { createProvider, type ProviderDeps } from './create-provider.js';
 import { providerKeys } from './provider-keys.js';
 
@@ -27,6 +28,8 @@ export class ProviderHolder {
   #building: Promise<void> = Promise.resolve();
   readonly #deps: ProviderDeps;
   readonly #kek: Kek;
+  // Private keys opened so far, by sealed value: a catalog change opens only its new keys.
+  #opened = new Map<string, JWK>();
   readonly #listeners: Array<(state: ProviderState, previous: ProviderState | undefined) => void> = [];
 
   constructor(deps: ProviderDeps, kek: Kek) {
@@ -61,7 +64,13 @@ export class ProviderHolder {
 
   async #swap(catalog: Catalog): Promise<void> {
     if (catalog.version <= this.version) return;
-    const keys = await providerKeys(catalog, this.#deps.settings.keys.algorithms, this.#kek);
+    const opened = new Map<string, JWK>();
+    const keys = await providerKeys(catalog, this.#deps.settings.keys.algorithms, this.#kek, async (sealed, kid) => {
+      const jwk = this.#opened.get(sealed) ?? await unsealJwk(sealed, this.#kek, kid);
+      opened.set(sealed, jwk);
+      return { ...jwk };
+    });
+    this.#opened = opened;
     const provider = createProvider(this.#deps, keys);
     const jwksBody = JSON.stringify(publicJwks(catalog));
     const jwksEtag = `"${createHash('sha256').update(jwksBody).digest('base64url').slice(0, 27)}"`;

@@ -8,21 +8,24 @@ export class NoActiveKeyError extends Error {
   readonly code = 'ROTOR_NO_ACTIVE_KEY';
 }
 
+/** Opens a sealed private key; the holder passes a memoising version so each key opens once. */
+export type Unseal = (sealed: string, kid: string) => Promise<JWK>;
+
 /**
  * The private keys oidc-provider needs for one catalog version: the active key of each
  * algorithm first (these sign), then pending and retiring keys marked verify-only.
  */
-export async function providerKeys(catalog: Catalog, algorithms: readonly Algorithm[], kek: Kek): Promise<ProviderKeys> {
+export async function providerKeys(catalog: Catalog, algorithms: readonly Algorithm[], kek: Kek, open: Unseal = (sealed, kid) => unsealJwk(sealed, kek, kid)): Promise<ProviderKeys> {
   const signers: JWK[] = [];
   const verifiers: JWK[] = [];
   for (const alg of algorithms) {
     const active = catalog.keys.find((key) => key.alg === alg && key.state === 'active');
     if (!active?.sealedPrivateJwk) throw new NoActiveKeyError(`catalog version ${catalog.version} has no active ${alg} key`);
-    signers.push(await unsealJwk(active.sealedPrivateJwk, kek, active.kid));
+    signers.push(await open(active.sealedPrivateJwk, active.kid));
   }
   for (const key of catalog.keys) {
     if ((key.state === 'pending' || key.state === 'retiring') && key.sealedPrivateJwk && algorithms.includes(key.alg)) {
-      verifiers.push({ ...(await unsealJwk(key.sealedPrivateJwk, kek, key.kid)), key_ops: ['verify'] });
+      verifiers.push({ ...(await open(key.sealedPrivateJwk, key.kid)), key_ops: ['verify'] });
     }
   }
   const first = signers[0]!;

@@ -95,7 +95,7 @@ export class CatalogRepository {
       throw err;
     }
     await this.#model.updateMany({ version: { $lt: version }, superseded: { $ne: true } }, { $set: { keys: [], superseded: true } });
-    await this.#model.deleteMany({ version: { $lt: version - TOMBSTONES_KEPT } });
+    if (version % TOMBSTONES_KEPT === 0) await this.#model.deleteMany({ version: { $lt: version - TOMBSTONES_KEPT } });
     return { version, keys };
   }
 }

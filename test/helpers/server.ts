@@ -2,9 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 
-export const ROOT = resolve(import.meta.dirname, '../..');
+const above = resolve(import.meta.dirname, '../..');
+/** The project root, whether this runs from `test/` (jest) or from `dist/test/` (benchmarks). */
+export const ROOT = basename(above) === 'dist' ? dirname(above) : above;
 
 export interface ServerOptions {
   mongodbUri: string;
@@ -55,7 +57,7 @@ export function serverEnv(options: ServerOptions, port: number): Record<string, 
     MONGODB_URI: options.mongodbUri,
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     KEK: options.kek,
-    LOG_LEVEL: 'info',
+    LOG_LEVEL: process.env.ROTOR_TEST_LOG_LEVEL ?? 'info',
     ...(options.config ? { ROTOR_CONFIG: writeConfig(options.config) } : {}),
     ...options.env,
   };

@@ -1,0 +1,30 @@
+import { resolve } from 'node:path';
+import { ROOT } from '../test/helpers/server.js';
+import { benchPropagation } from './propagation.js';
+
+/**
+ * `npm run bench [name...]`: starts the engines where needed, runs each benchmark in turn
+ * (each starts its own servers on loopback, bounded in count and time) and prints one JSON
+ * line per result.
+ */
+const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
+  propagation: benchPropagation,
+};
+
+async function main(): Promise<void> {
+  const names = process.argv.slice(2);
+  const unknown = names.filter((name) => !BENCHES[name]);
+  if (unknown.length > 0) throw new Error(`unknown benchmark ${unknown.join(', ')}; known: ${Object.keys(BENCHES).join(', ')}`);
+  const { ensureEngines } = (await import(resolve(ROOT, 'scripts/engines.mjs'))) as { ensureEngines(options: { root: string; log?: () => void }): Promise<{ mongodbUri: string; redisUrl: string }> };
+  const engines = await ensureEngines({ root: ROOT, log: () => undefined });
+  process.env.MONGODB_URI ??= engines.mongodbUri;
+  process.env.REDIS_URL ??= engines.redisUrl;
+  for (const name of names.length > 0 ? names : Object.keys(BENCHES)) {
+    console.log(JSON.stringify({ ...(await BENCHES[name]!()), date: new Date().toISOString() }));
+  }
+}
+
+main().then(() => process.exit(0), (err: Error) => {
+  console.error(`bench: ${err.message}`);
+  process.exit(1);
+});
