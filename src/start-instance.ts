@@ -6,7 +6,9 @@ import type { Kek } from './keys/seal.js';
 import { deriveSecret } from './keys/derive-secret.js';
 import { openStore } from './store/open-store.js';
 import { reconcile } from './catalog/reconcile.js';
-import { subscribeCatalog } from './catalog/catalog-channel.js';
+import { announceCatalog, subscribeCatalog } from './catalog/catalog-channel.js';
+import { createControls } from './catalog/create-controls.js';
+import { adminRouter } from './admin/admin-router.js';
 import { ProviderHolder } from './provider/provider-holder.js';
 import { startCatalogPoll } from './provider/catalog-poll.js';
 import { createApp } from './http/create-app.js';
@@ -40,11 +42,16 @@ export async function startInstance(settings: Settings, kek: Kek, logger: Logger
     throw new StartupError(`MongoDB at ${redactUri(settings.mongodbUri)} is unreachable: ${err.message}`);
   });
   const { catalog } = await reconcile(store.catalog, settings.keys, kek, now);
+  const redis = new Redis(settings.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  redis.on('error', () => undefined);
+  const announce = (version: number): Promise<void> => announceCatalog(redis, settings.queue.prefix, version, logger);
+  const controls = createControls(settings, store, kek, logger, announce, now);
 
   const holder = new ProviderHolder({
     settings, adapter: store.adapter, accounts: store.accounts, logger,
     cookieKeys: [deriveSecret(kek, 'oidc-provider cookies').toString('base64url')],
     onTokenIssued: (kid, type) => metrics.tokensIssued.inc({ kid, type }),
+    onAudit: (event) => void controls.audit.record(event),
   }, kek);
   const metrics = createMetrics(() => (holder.loaded ? holder.state.catalog : undefined), settings.keys, now);
   const events = new JwksEvents(() => (holder.loaded ? holder.state.catalog : undefined));
@@ -67,12 +74,10 @@ export async function startInstance(settings: Settings, kek: Kek, logger: Logger
     if (version > holder.version) reload();
   });
 
-  const redis = new Redis(settings.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
-  redis.on('error', () => undefined);
   const queue = createQueue('maintenance', { redisUrl: settings.redisUrl, prefix: settings.queue.prefix, logger });
   if (role !== 'web') {
     processJanitor(queue, store.connection, logger, now);
-    processRotateKeys(queue, { repo: store.catalog, policy: settings.keys, kek, redis, prefix: settings.queue.prefix, logger, metrics, now });
+    processRotateKeys(queue, { repo: store.catalog, policy: settings.keys, kek, announce, audit: controls.audit, logger, metrics, now });
     // Re-registered on every (re)connect: a Redis that restarted empty has lost the schedule.
     const schedule = (): void => {
       Promise.all([
@@ -85,7 +90,8 @@ export async function startInstance(settings: Settings, kek: Kek, logger: Logger
 
   let server: Server | undefined;
   if (role !== 'worker') {
-    const app = createApp({ settings, holder, connection: store.connection, redis, accounts: store.accounts, csrfKey: deriveSecret(kek, 'interaction csrf'), logger, now, events, metrics });
+    const admin = adminRouter({ settings, holder, operations: controls.operations, emergency: controls.emergency, audit: controls.audit, auditLog: store.audit });
+    const app = createApp({ settings, holder, connection: store.connection, redis, accounts: store.accounts, csrfKey: deriveSecret(kek, 'interaction csrf'), logger, now, events, metrics, admin });
     server = createServer(app.callback());
     await new Promise<void>((resolveListen, reject) => {
       server!.once('error', reject);

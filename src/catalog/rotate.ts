@@ -4,50 +4,53 @@ import { generateKey } from '../keys/generate-key.js';
 import { addSeconds, type Policy } from '../keys/policy.js';
 import type { Kek } from '../keys/seal.js';
 import type { CatalogRepository } from '../store/catalog-repository.js';
-
-export class CatalogOperationError extends Error {
-  constructor(message: string, readonly code: string, readonly status = 400) {
-    super(message);
-  }
-}
+import { CatalogOperationError } from './operation-error.js';
+import { updateCatalog } from './update-catalog.js';
 
 export interface RotateResult {
   catalog: Catalog;
   key: KeyRecord;
+  changed: boolean;
 }
 
-const MAX_ATTEMPTS = 10;
+export function checkAlgorithm(policy: Policy, alg: string): Algorithm {
+  if (!(policy.algorithms as readonly string[]).includes(alg)) {
+    throw new CatalogOperationError(`algorithm ${alg} is not configured (keys.algorithms: ${policy.algorithms.join(', ')})`, 'ROTOR_UNKNOWN_ALG');
+  }
+  return alg as Algorithm;
+}
 
 /**
  * Planned rotation on demand: the next key of `alg` signs as soon as it is safe. With no
  * pending key, a new one is published now and signs after `prePublish`; with one already
  * published, its activation moves forward to `createdAt + prePublish` (never earlier).
+ * With `dryRun`, reports the key it would add or move and writes nothing.
  */
-export async function rotateNow(repo: CatalogRepository, policy: Policy, kek: Kek, alg: Algorithm, reason: string | undefined, now: () => Date): Promise<RotateResult> {
-  if (!policy.algorithms.includes(alg)) throw new CatalogOperationError(`algorithm ${alg} is not configured (keys.algorithms: ${policy.algorithms.join(', ')})`, 'ROTOR_UNKNOWN_ALG');
+export async function rotateNow(repo: CatalogRepository, policy: Policy, kek: Kek, alg: Algorithm, options: { reason?: string | undefined; dryRun?: boolean }, now: () => Date): Promise<RotateResult> {
+  checkAlgorithm(policy, alg);
   let generated: KeyRecord | undefined;
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const current = await repo.load();
-    if (!current) throw new CatalogOperationError('the catalog is empty: start an instance first', 'ROTOR_NO_CATALOG', 409);
+  const { catalog, result, changed } = await updateCatalog(repo, async (current) => {
     const at = now();
     const pending = current.keys.filter((key) => key.alg === alg && key.state === 'pending').sort((a, b) => a.activatesAt.getTime() - b.activatesAt.getTime())[0];
+    const reason = options.reason ? { reason: options.reason } : {};
+    let key: KeyRecord;
     let keys: KeyRecord[];
-    let kid: string;
     if (pending) {
       const activatesAt = new Date(Math.max(addSeconds(pending.createdAt, policy.prePublish).getTime(), at.getTime()));
-      if (activatesAt >= pending.activatesAt) return { catalog: current, key: pending };
+      if (activatesAt >= pending.activatesAt) return { unchanged: true, result: pending };
       const retiresAt = addSeconds(activatesAt, policy.rotationInterval);
-      keys = current.keys.map((key) => (key.kid === pending.kid ? { ...key, activatesAt, retiresAt, removesAt: addSeconds(retiresAt, policy.overlap), ...(reason ? { reason } : {}) } : key));
-      kid = pending.kid;
+      key = { ...pending, activatesAt, retiresAt, removesAt: addSeconds(retiresAt, policy.overlap), ...reason };
+      keys = current.keys.map((candidate) => (candidate.kid === pending.kid ? key : candidate));
     } else {
       const activatesAt = addSeconds(at, policy.prePublish);
       const retiresAt = addSeconds(activatesAt, policy.rotationInterval);
-      generated ??= await generateKey(alg, { state: 'pending', createdAt: at, activatesAt, retiresAt, removesAt: addSeconds(retiresAt, policy.overlap) }, kek);
-      keys = [...current.keys, { ...generated, ...(reason ? { reason } : {}) }];
-      kid = generated.kid;
+      const schedule = { state: 'pending' as const, createdAt: at, activatesAt, retiresAt, removesAt: addSeconds(retiresAt, policy.overlap) };
+      if (options.dryRun) return { unchanged: true, result: { kid: '(new key)', alg, ...schedule, publicJwk: { kty: '', kid: '', alg }, sealedPrivateJwk: null, ...reason } };
+      generated ??= await generateKey(alg, schedule, kek);
+      key = { ...generated, ...reason };
+      keys = [...current.keys, key];
     }
-    const written = await repo.compareAndSet(current.version, keys);
-    if (written) return { catalog: written, key: written.keys.find((key) => key.kid === kid)! };
-  }
-  throw new CatalogOperationError(`rotation lost the compare-and-set ${MAX_ATTEMPTS} times in a row; retry`, 'ROTOR_CAS_CONTENDED', 409);
+    return options.dryRun ? { unchanged: true, result: key } : { keys, result: key };
+  });
+  return { catalog, key: result, changed };
 }

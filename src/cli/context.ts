@@ -11,6 +11,8 @@ import { providerKeys } from '../provider/provider-keys.js';
 import { createProvider } from '../provider/create-provider.js';
 import { CliError } from './cli-error.js';
 import { Redis } from 'ioredis';
+import { hostname, userInfo } from 'node:os';
+import { createControls, type Controls } from '../catalog/create-controls.js';
 import { announceCatalog } from '../catalog/catalog-channel.js';
 
 export interface CliContext {
@@ -24,6 +26,10 @@ export interface CliContext {
   provider(): Promise<Provider>;
   /** Tells running instances about a new catalog version at once (they poll otherwise). */
   announce(version: number): Promise<void>;
+  /** The same audited key operations the admin API uses. */
+  controls(): Controls;
+  /** Who the audit log names for what this CLI does. */
+  actor: string;
 }
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -36,8 +42,14 @@ export async function openContext(json: boolean): Promise<CliContext> {
   const store = await openStore(settings.mongodbUri, kek).catch((err: Error) => {
     throw new CliError(`MongoDB at ${settings.mongodbUri.replace(/\/\/[^@/]*@/, '//***@')} is unreachable: ${err.message}`);
   });
-  return {
+  let controls: Controls | undefined;
+  const context: CliContext = {
     settings, kek, store, logger, json,
+    actor: `cli:${userInfo().username}@${hostname()}`,
+    controls() {
+      controls ??= createControls(settings, store, kek, logger, (version) => context.announce(version), () => new Date());
+      return controls;
+    },
     out(human, data) {
       process.stdout.write(json ? `${JSON.stringify(data)}\n` : `${human}\n`);
     },
@@ -65,4 +77,5 @@ export async function openContext(json: boolean): Promise<CliContext> {
       return createProvider({ settings: asServed, adapter: store.adapter, accounts: store.accounts, cookieKeys: ['unused-by-the-cli'], logger }, keys);
     },
   };
+  return context;
 }

@@ -1,23 +1,38 @@
 import { parseArgs } from 'node:util';
-import type { KeyRecord } from '../keys/catalog.js';
+import { describeKey } from '../keys/describe-key.js';
+import { CatalogOperationError } from '../catalog/operation-error.js';
+import { checkAlgorithm } from '../catalog/rotate.js';
+import type { DryRun } from '../catalog/key-operations.js';
+import type { EmergencyOutcome } from '../catalog/emergency-workflow.js';
 import { CliError, usageError } from './cli-error.js';
-import { ALGORITHMS, type Algorithm } from '../settings/schema.js';
-import { CatalogOperationError, rotateNow } from '../catalog/rotate.js';
 import type { CliContext } from './context.js';
 
-/** The admin view of a key: times as ISO 8601, never the private part. */
-export function describeKey(key: KeyRecord) {
-  return {
-    kid: key.kid,
-    alg: key.alg,
-    state: key.state,
-    createdAt: key.createdAt.toISOString(),
-    activatesAt: key.activatesAt.toISOString(),
-    retiresAt: key.retiresAt.toISOString(),
-    removesAt: key.removesAt.toISOString(),
-    ...(key.revokedAt ? { revokedAt: key.revokedAt.toISOString() } : {}),
-    ...(key.reason ? { reason: key.reason } : {}),
-  };
+const OPTIONS = {
+  json: { type: 'boolean' }, alg: { type: 'string' }, reason: { type: 'string' }, compromised: { type: 'string' }, 'dry-run': { type: 'boolean' },
+} as const;
+
+const USAGE = 'rotor keys list | rotate [--alg A] [--reason R] | rollover --reason R [--compromised KID] [--alg A] | revoke KID --reason R | approve REQUEST --reason R  (rotate, rollover, revoke take --dry-run)';
+
+async function asCliError<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof CatalogOperationError) throw new CliError(err.message);
+    throw err;
+  }
+}
+
+function describeDryRun(result: DryRun): string {
+  const lines = result.changes.map((change) => `  ${change.kid} (${change.alg || 'new'}): ${change.from ?? 'none'} -> ${change.to}${change.activatesAt ? `, signs from ${change.activatesAt}` : ''}`);
+  return [`dry run against catalog version ${result.version}; nothing changed. Would change:`, ...lines, `live grants: ${result.liveGrants}`].join('\n');
+}
+
+function describeOutcome(outcome: EmergencyOutcome): string {
+  const body = outcome.body as Record<string, unknown>;
+  if (outcome.status === 202) return `request ${String(body.requestId)} is waiting for a second approver until ${String(body.expiresAt)}: rotor keys approve ${String(body.requestId)} --reason R`;
+  if (body.dryRun) return describeDryRun(body as unknown as DryRun);
+  const active = body.activeKid ? `; ${String(body.activeKid)} signs now` : '';
+  return `revoked ${(body.revokedKids as string[]).join(', ')}${active} (catalog version ${String(body.version)})`;
 }
 
 async function list(ctx: CliContext): Promise<void> {
@@ -27,24 +42,38 @@ async function list(ctx: CliContext): Promise<void> {
   ctx.out([`catalog version ${catalog.version}`, ...lines].join('\n'), { version: catalog.version, keys });
 }
 
-async function rotate(ctx: CliContext, alg: string | undefined, reason: string | undefined): Promise<void> {
-  const family = alg ?? ctx.settings.keys.algorithms[0]!;
-  if (!(ALGORITHMS as readonly string[]).includes(family)) throw usageError(`--alg ${family}: use one of ${ALGORITHMS.join(', ')}`);
-  try {
-    const { catalog, key } = await rotateNow(ctx.store.catalog, ctx.settings.keys, ctx.kek, family as Algorithm, reason, () => new Date());
-    await ctx.announce(catalog.version);
-    ctx.out(`key ${key.kid} (${key.alg}) is pending; it signs from ${key.activatesAt.toISOString()} (catalog version ${catalog.version})`, { version: catalog.version, key: describeKey(key) });
-  } catch (err) {
-    if (err instanceof CatalogOperationError) throw new CliError(err.message);
-    throw err;
-  }
-}
-
-/** `rotor keys list`, `rotor keys rotate [--alg A] [--reason R]` */
+/** `rotor keys list|rotate|rollover|revoke|approve` */
 export async function keysCommand(args: string[], open: () => Promise<CliContext>): Promise<void> {
   const [action, ...rest] = args;
-  const { values } = parseArgs({ args: rest, options: { json: { type: 'boolean' }, alg: { type: 'string' }, reason: { type: 'string' } }, strict: true });
+  const { values, positionals } = parseArgs({ args: rest, options: OPTIONS, strict: true, allowPositionals: true });
+  const needReason = (): string => {
+    if (!values.reason || values.reason.trim().length < 3) throw usageError(`--reason is required: say why (rotor keys ${action} ... --reason "...")`);
+    return values.reason;
+  };
   if (action === 'list') return list(await open());
-  if (action === 'rotate') return rotate(await open(), values.alg, values.reason);
-  throw usageError(`unknown keys command ${JSON.stringify(action ?? '')}; try: rotor keys list`);
+  if (action === 'rotate') {
+    const ctx = await open();
+    const alg = await asCliError(async () => checkAlgorithm(ctx.settings.keys, values.alg ?? ctx.settings.keys.algorithms[0]!));
+    const result = await asCliError(() => ctx.controls().operations.rotate(ctx.actor, { alg, reason: values.reason, dryRun: values['dry-run'] }));
+    if ('dryRun' in result) return ctx.out(describeDryRun(result), result);
+    return ctx.out(`key ${result.key.kid} (${result.key.alg}) is pending; it signs from ${result.key.activatesAt.toISOString()} (catalog version ${result.catalog.version})`, { version: result.catalog.version, key: describeKey(result.key) });
+  }
+  if (action === 'rollover') {
+    const reason = needReason();
+    const ctx = await open();
+    const alg = values.alg ? await asCliError(async () => checkAlgorithm(ctx.settings.keys, values.alg!)) : undefined;
+    const outcome = await asCliError(() => ctx.controls().emergency.request(ctx.actor, 'rollover', { alg, compromisedKid: values.compromised }, reason, values['dry-run']));
+    return ctx.out(describeOutcome(outcome), outcome.body);
+  }
+  if (action === 'revoke' || action === 'approve') {
+    const [id] = positionals;
+    if (!id) throw usageError(`rotor keys ${action} needs ${action === 'revoke' ? 'a KID' : 'a REQUEST id'}`);
+    const reason = needReason();
+    const ctx = await open();
+    const outcome = await asCliError(() => (action === 'revoke'
+      ? ctx.controls().emergency.request(ctx.actor, 'revoke', { kid: id }, reason, values['dry-run'])
+      : ctx.controls().emergency.approve(ctx.actor, id, reason)));
+    return ctx.out(describeOutcome(outcome), outcome.body);
+  }
+  throw usageError(`unknown keys command ${JSON.stringify(action ?? '')}; ${USAGE}`);
 }

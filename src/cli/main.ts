@@ -6,10 +6,15 @@ import { openContext, type CliContext } from './context.js';
 import { usersCommand } from './users.js';
 import { clientsCommand } from './clients.js';
 import { keysCommand } from './keys.js';
+import { auditCommand } from './audit.js';
 
 const USAGE = `usage: rotor <command> [--json]
   rotor keys list
-  rotor keys rotate [--alg A] [--reason R]
+  rotor keys rotate [--alg A] [--reason R] [--dry-run]
+  rotor keys rollover --reason R [--compromised KID] [--alg A] [--dry-run]
+  rotor keys revoke KID --reason R [--dry-run]
+  rotor keys approve REQUEST --reason R
+  rotor audit verify
   rotor clients add --client-id ID [--client-secret S] [--redirect-uri URI]... [--grant-type G]... [--scope "a b"] [--public] [--first-party]
   rotor users add --username U (--password P | --password-stdin)`;
 
@@ -17,6 +22,7 @@ const COMMANDS: Record<string, (args: string[], open: () => Promise<CliContext>)
   users: usersCommand,
   clients: clientsCommand,
   keys: keysCommand,
+  audit: auditCommand,
 };
 
 async function run(argv: string[]): Promise<void> {

@@ -26,10 +26,11 @@ export interface AppDeps {
   now: () => Date;
   events: JwksEvents;
   metrics: Metrics;
+  admin: Router;
 }
 
 /**
- * The Koa app: Rotor's own routes first (health, JWKS and its events, metrics, interactions), then everything else is
+ * The Koa app: Rotor's own routes first (health, JWKS and its events, metrics, admin API, interactions), then everything else is
  * handed to the oidc-provider of the current catalog version.
  */
 export function createApp(deps: AppDeps): Koa {
@@ -47,6 +48,8 @@ export function createApp(deps: AppDeps): Koa {
   jwks.get('/jwks/events', deps.events.route());
   jwks.get('/metrics', metricsRoute(deps.metrics));
   app.use(jwks.routes());
+
+  app.use(deps.admin.routes()).use(deps.admin.allowedMethods());
 
   const interactions = interactionRouter({ provider: () => holder.state.provider, accounts: deps.accounts, csrfKey: deps.csrfKey, logger });
   app.use(interactions.routes()).use(interactions.allowedMethods());

@@ -1,7 +1,6 @@
 import type Queue from 'bull';
-import type { Redis } from 'ioredis';
 import { reconcile } from '../catalog/reconcile.js';
-import { announceCatalog } from '../catalog/catalog-channel.js';
+import type { AuditTrail } from '../audit/audit-trail.js';
 import type { Policy } from '../keys/policy.js';
 import type { Kek } from '../keys/seal.js';
 import type { CatalogRepository } from '../store/catalog-repository.js';
@@ -14,8 +13,8 @@ export interface RotateKeysDeps {
   repo: CatalogRepository;
   policy: Policy;
   kek: Kek;
-  redis: Redis;
-  prefix: string;
+  announce(version: number): Promise<void>;
+  audit: AuditTrail;
   logger: Logger;
   metrics: Metrics;
   now: () => Date;
@@ -32,8 +31,11 @@ export function processRotateKeys(queue: Queue.Queue, deps: RotateKeysDeps): voi
       const { catalog, transitions } = await reconcile(deps.repo, deps.policy, deps.kek, deps.now);
       deps.metrics.reconcilerRuns.inc({ result: 'ok' });
       if (transitions.length === 0) return { version: catalog.version, transitions: 0 };
-      deps.logger.info('key catalog reconciled', { version: catalog.version, transitions: transitions.map(({ type, ...rest }) => ({ type, kid: 'kid' in rest ? rest.kid : undefined, alg: 'alg' in rest ? rest.alg : undefined })) });
-      await announceCatalog(deps.redis, deps.prefix, catalog.version, deps.logger);
+      await deps.announce(catalog.version);
+      for (const transition of transitions) {
+        const target = transition.type === 'create' ? transition.alg : transition.kid;
+        await deps.audit.record({ actor: 'system:reconciler', action: `keys.${transition.type}`, target, version: catalog.version, outcome: 'ok', detail: transition.type === 'create' ? { state: transition.schedule.state, activatesAt: transition.schedule.activatesAt.toISOString() } : undefined });
+      }
       return { version: catalog.version, transitions: transitions.length };
     } catch (err) {
       deps.metrics.reconcilerRuns.inc({ result: 'error' });

@@ -6,6 +6,7 @@ import { isStoreDown } from '../store/connect.js';
 import type { Logger } from '../logging/create-logger.js';
 import { resourceIndicators, supportedScopes, type AccessTokenSigner } from './resources.js';
 import { ttlConfig } from './ttl.js';
+import type { AuditInput } from '../audit/chain.js';
 import { renderErrorPage } from './views/error-page.js';
 
 export interface ProviderDeps {
@@ -16,6 +17,8 @@ export interface ProviderDeps {
   logger: Logger;
   /** Called for every JWT access token signed, with the kid that signed it. */
   onTokenIssued?: (kid: string, type: 'access_token' | 'client_credentials') => void;
+  /** Security events: refresh-token reuse and grant revocation. */
+  onAudit?: (event: AuditInput) => void;
 }
 
 /** Keys for oidc-provider: the signers first (one per algorithm), then verify-only keys. */
@@ -33,7 +36,7 @@ function firstPartyValidator(_ctx: KoaContextWithOIDC, key: string, value: unkno
  * versions is in `keys`; everything else must be identical across instances and restarts
  * (storage, cookie keys derived from the KEK), so any instance serves any request.
  */
-export function createProvider({ settings, adapter, accounts, cookieKeys, logger, onTokenIssued }: ProviderDeps, keys: ProviderKeys): Provider {
+export function createProvider({ settings, adapter, accounts, cookieKeys, logger, onTokenIssued, onAudit }: ProviderDeps, keys: ProviderKeys): Provider {
   const configuration: Configuration = {
     adapter,
     jwks: { keys: keys.jwks as never },
@@ -86,7 +89,11 @@ export function createProvider({ settings, adapter, accounts, cookieKeys, logger
     provider.on('access_token.issued', () => onTokenIssued(keys.signer.kid, 'access_token'));
     provider.on('client_credentials.issued', () => onTokenIssued(keys.signer.kid, 'client_credentials'));
   }
-  provider.on('grant.revoked', (_ctx: KoaContextWithOIDC, grantId: string) => logger.info('grant revoked', { grantId }));
+  provider.on('grant.revoked', (ctx: KoaContextWithOIDC, grantId: string) => {
+    // At the token endpoint a grant is revoked only because a used refresh token came back.
+    const reuse = ctx.oidc.route === 'token';
+    onAudit?.({ actor: ctx.oidc.client?.clientId ?? 'unknown', action: reuse ? 'refresh_token.reuse' : 'grant.revoke', target: grantId, outcome: 'ok', detail: { route: String(ctx.oidc.route) } });
+  });
   // A dependency outage is a 503 the client may retry, not a bug of ours (a 500).
   provider.use(async (ctx, next) => {
     await next();

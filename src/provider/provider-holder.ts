@@ -4,7 +4,7 @@ import type Provider from 'oidc-provider';
 import type { Catalog } from '../keys/catalog.js';
 import { publicJwks } from '../keys/public-jwks.js';
 import { unsealJwk, type Kek } from '../keys/seal.js';
-import type { JWK } from 'jose';
+import { createLocalJWKSet, type JWK } from 'jose';
 import { createProvider, type ProviderDeps } from './create-provider.js';
 import { providerKeys } from './provider-keys.js';
 
@@ -15,6 +15,8 @@ export interface ProviderState {
   handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
   jwksBody: string;
   jwksEtag: string;
+  /** The published keys, imported once, for checking Rotor's own tokens (admin API). */
+  localJwks: ReturnType<typeof createLocalJWKSet>;
 }
 
 /**
@@ -72,10 +74,11 @@ export class ProviderHolder {
     });
     this.#opened = opened;
     const provider = createProvider(this.#deps, keys);
-    const jwksBody = JSON.stringify(publicJwks(catalog));
+    const jwks = publicJwks(catalog);
+    const jwksBody = JSON.stringify(jwks);
     const jwksEtag = `"${createHash('sha256').update(jwksBody).digest('base64url').slice(0, 27)}"`;
     const previous = this.#state;
-    this.#state = { catalog, provider, handler: provider.callback() as ProviderState['handler'], jwksBody, jwksEtag };
+    this.#state = { catalog, provider, handler: provider.callback() as ProviderState['handler'], jwksBody, jwksEtag, localJwks: createLocalJWKSet(jwks) };
     for (const listener of this.#listeners) listener(this.#state, previous);
   }
 }

@@ -24,6 +24,7 @@ export interface Settings {
   catalog: { pollInterval: number };
   queue: { prefix: string };
   http: { trustProxy: boolean };
+  admin: { rotationMinInterval: number; emergencyApprovals: 1 | 2; approvalWindow: number };
 }
 
 type Env = Record<string, string | undefined>;

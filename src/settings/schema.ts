@@ -55,6 +55,11 @@ export const fileSchema = z.strictObject({
   queue: z.strictObject({
     prefix: z.string().regex(/^[A-Za-z0-9:_-]+$/, 'must be letters, digits, ":", "_" or "-"').default('rotor'),
   }).prefault({}),
+  admin: z.strictObject({
+    rotationMinInterval: duration.default(3600),
+    emergencyApprovals: z.union([z.literal(1), z.literal(2)]).default(1),
+    approvalWindow: duration.default(900),
+  }).prefault({}),
   http: z.strictObject({
     trustProxy: z.boolean().default(false),
   }).prefault({}),

@@ -110,3 +110,8 @@ export async function deleteExpiredArtifacts(connection: Connection, now = new D
   }
   return deleted;
 }
+
+/** How many artifacts of a kind are still live (for dry runs: "how many grants would this touch"). */
+export async function countLiveArtifacts(connection: Connection, kind: string, now = new Date()): Promise<number> {
+  return artifactModel(connection, kind).countDocuments({ $or: [{ expiresAt: { $gt: now } }, { expiresAt: { $exists: false } }] });
+}

@@ -4,12 +4,14 @@ import type { Kek } from '../keys/seal.js';
 import { connectStore } from './connect.js';
 import { AccountStore } from './account-store.js';
 import { CatalogRepository } from './catalog-repository.js';
+import { AuditRepository } from './audit-repository.js';
 import { ClientStore } from './client-store.js';
 import { ensureArtifactIndexes, MongoAdapter } from './oidc-adapter.js';
 
 export interface Store {
   connection: Connection;
   catalog: CatalogRepository;
+  audit: AuditRepository;
   accounts: AccountStore;
   clients: ClientStore;
   /** oidc-provider's adapter factory: one adapter per model name, clients from {@link ClientStore}. */
@@ -23,12 +25,14 @@ export async function openStore(uri: string, kek: Kek): Promise<Store> {
   const accounts = new AccountStore(connection);
   const clients = new ClientStore(connection, kek);
   const catalog = new CatalogRepository(connection);
-  await Promise.all([ensureArtifactIndexes(connection), accounts.ensureIndexes(), catalog.ensureIndexes()]);
+  const audit = new AuditRepository(connection);
+  await Promise.all([ensureArtifactIndexes(connection), accounts.ensureIndexes(), catalog.ensureIndexes(), audit.ensureIndexes()]);
   const adapters = new Map<string, Adapter>();
   const clientAdapter = clients.adapter();
   return {
     connection,
     catalog,
+    audit,
     accounts,
     clients,
     adapter(name) {

@@ -17,7 +17,7 @@ const jwksKids = async (url: string): Promise<string[]> => ((await (await fetch(
 describe('a planned rotation on demand reaches every instance', () => {
   const mongodbUri = uniqueMongoUri('rotate');
   const kek = newKek();
-  const config = { keys: { algorithms: ['ES256', 'EdDSA'] }, catalog: { pollInterval: '30s' } };
+  const config = { keys: { algorithms: ['ES256', 'EdDSA'] }, catalog: { pollInterval: '30s' }, admin: { rotationMinInterval: 0 } };
   const env = { MONGODB_URI: mongodbUri, KEK: kek, ROTOR_CONFIG: writeConfig(config) };
   let servers: RunningServer[] = [];
 

@@ -1,0 +1,133 @@
+import Router from '@koa/router';
+import { bodyParser } from '@koa/bodyparser';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import type { Settings } from '../settings/load-settings.js';
+import type { ProviderHolder } from '../provider/provider-holder.js';
+import type { KeyOperations } from '../catalog/key-operations.js';
+import { CatalogOperationError } from '../catalog/operation-error.js';
+import { RotationTooSoon } from '../catalog/key-operations.js';
+import type { AuditRepository } from '../store/audit-repository.js';
+import type { AuditTrail } from '../audit/audit-trail.js';
+import type { EmergencyWorkflow } from '../catalog/emergency-workflow.js';
+import { describeKey } from '../keys/describe-key.js';
+import { AdminError } from './admin-error.js';
+import { authenticate, requireScope, type AdminPrincipal } from './authenticate.js';
+import { approveBody, auditQuery, kidParam, revokeBody, rolloverBody, rotateBody } from './schemas.js';
+import { adminOpenApi } from './openapi.js';
+
+export interface AdminDeps {
+  settings: Settings;
+  holder: ProviderHolder;
+  operations: KeyOperations;
+  auditLog: AuditRepository;
+  audit: AuditTrail;
+  emergency: EmergencyWorkflow;
+}
+
+const ERROR_NAMES: Record<number, string> = { 403: 'access_denied', 404: 'not_found', 409: 'conflict', 410: 'expired', 429: 'too_many_requests' };
+
+function parse<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+  const message = issue.code === 'invalid_type' && issue.path.length === 0 ? 'the body must be a JSON object (Content-Type: application/json)' : `${where}${issue.message}`;
+  throw new AdminError(400, 'invalid_request', message);
+}
+
+/**
+ * The admin API: Rotor's own resource server. Every call is audited — refusals here, changes
+ * by the key operations themselves — and every body is validated by its schema.
+ */
+export function adminRouter(deps: AdminDeps): Router {
+  const { settings, holder, operations } = deps;
+  const router = new Router({ prefix: '/admin' });
+  const openapi = JSON.stringify(adminOpenApi(settings.issuer));
+
+  router.get('/openapi.json', (ctx) => {
+    ctx.type = 'application/json';
+    ctx.body = openapi;
+  });
+
+  router.use(async (ctx, next) => {
+    ctx.set('Cache-Control', 'no-store');
+    try {
+      await next();
+    } catch (err) {
+      const principal = ctx.state.admin as AdminPrincipal | undefined;
+      const mapped = err instanceof AdminError ? err
+        : err instanceof CatalogOperationError ? new AdminError(err.status, err.status === 400 ? 'invalid_request' : ERROR_NAMES[err.status] ?? 'invalid_request', err.message, err instanceof RotationTooSoon ? { 'Retry-After': String(err.retryAfter) } : {})
+          : undefined;
+      if (!mapped) throw err;
+      if (!(err instanceof CatalogOperationError)) {
+        await deps.audit.record({ actor: principal?.clientId ?? 'anonymous', action: `admin ${ctx.method} ${ctx.path}`, outcome: 'refused', detail: { status: mapped.status, error: mapped.error, message: mapped.message, ip: ctx.ip } });
+      }
+      ctx.status = mapped.status;
+      ctx.set(mapped.headers);
+      ctx.body = { error: mapped.error, error_description: mapped.message };
+    }
+  });
+  router.use(bodyParser({ enableTypes: ['json'], jsonLimit: '16kb', onError: () => { throw new AdminError(400, 'invalid_request', 'the body is not valid JSON'); } }));
+
+  const guard = (scope: string, handler: (ctx: Context, principal: AdminPrincipal) => Promise<void>) => async (ctx: Context): Promise<void> => {
+    const principal = await authenticate(ctx, holder, settings.issuer, settings.tokens.clockSkew);
+    ctx.state.admin = principal;
+    requireScope(principal, scope);
+    await handler(ctx, principal);
+  };
+  const readAudited = async (principal: AdminPrincipal, action: string): Promise<void> => {
+    await deps.audit.record({ actor: principal.clientId, action, outcome: 'ok' });
+  };
+  const respond = (ctx: Context, outcome: { status: number; body: unknown }): void => {
+    ctx.status = outcome.status;
+    ctx.body = outcome.body;
+  };
+
+  router.get('/keys', guard('admin:keys', async (ctx, principal) => {
+    const { catalog } = holder.state;
+    ctx.body = { version: catalog.version, keys: catalog.keys.map(describeKey) };
+    await readAudited(principal, 'admin.keys.list');
+  }));
+
+  router.post('/keys/rotate', guard('admin:keys', async (ctx, principal) => {
+    const body = parse(rotateBody, ctx.request.body);
+    const result = await operations.rotate(principal.clientId, { alg: body.alg ?? settings.keys.algorithms[0]!, reason: body.reason, dryRun: body.dryRun });
+    if ('dryRun' in result) {
+      ctx.body = result;
+      return;
+    }
+    ctx.status = 202;
+    ctx.body = describeKey(result.key);
+  }));
+
+  router.post('/keys/rollover', guard('admin:emergency', async (ctx, principal) => {
+    const body = parse(rolloverBody, ctx.request.body);
+    respond(ctx, await deps.emergency.request(principal.clientId, 'rollover', { alg: body.alg, compromisedKid: body.compromisedKid }, body.reason, body.dryRun));
+  }));
+
+  router.post('/keys/:kid/revoke', guard('admin:emergency', async (ctx, principal) => {
+    const kid = parse(kidParam, ctx.params.kid);
+    const body = parse(revokeBody, ctx.request.body);
+    respond(ctx, await deps.emergency.request(principal.clientId, 'revoke', { kid }, body.reason, body.dryRun));
+  }));
+
+  router.post('/emergency/:id/approve', guard('admin:emergency', async (ctx, principal) => {
+    const body = parse(approveBody, ctx.request.body);
+    respond(ctx, await deps.emergency.approve(principal.clientId, String(ctx.params.id), body.reason));
+  }));
+
+  router.get('/audit', guard('admin:audit', async (ctx, principal) => {
+    const { limit } = parse(auditQuery, ctx.query);
+    const events = await deps.auditLog.list(limit);
+    ctx.body = { events: events.map((event) => ({ ...event, at: event.at.toISOString() })) };
+    await readAudited(principal, 'admin.audit.list');
+  }));
+
+  router.get('/audit/verify', guard('admin:audit', async (ctx, principal) => {
+    ctx.body = await deps.auditLog.verify();
+    await readAudited(principal, 'admin.audit.verify');
+  }));
+
+  return router;
+}

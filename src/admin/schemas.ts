@@ -1,0 +1,33 @@
+import { z } from 'zod';
+import { ALGORITHMS } from '../settings/schema.js';
+
+const reason = z.string({ message: 'reason is required: say why' }).trim().min(3, 'reason must say why (at least 3 characters)').max(500, 'reason is at most 500 characters');
+const kid = z.string().min(1).max(200).regex(/^[A-Za-z0-9._~-]+$/, 'kid has unexpected characters');
+
+export const rotateBody = z.strictObject({
+  reason,
+  alg: z.enum(ALGORITHMS).optional(),
+  dryRun: z.boolean().optional(),
+});
+
+export const rolloverBody = z.strictObject({
+  reason,
+  compromisedKid: kid.optional(),
+  alg: z.enum(ALGORITHMS).optional(),
+  dryRun: z.boolean().optional(),
+});
+
+export const revokeBody = z.strictObject({
+  reason,
+  dryRun: z.boolean().optional(),
+});
+
+export const approveBody = z.strictObject({
+  reason,
+});
+
+export const kidParam = kid;
+
+export const auditQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
+});

@@ -1,0 +1,27 @@
+import type { Logger } from '../logging/create-logger.js';
+import type { AuditRepository } from '../store/audit-repository.js';
+import type { AuditEvent, AuditInput } from './chain.js';
+
+/** Records audit events: hash-chained in MongoDB, and one JSON log line each for a SIEM. */
+export interface AuditTrail {
+  record(input: AuditInput): Promise<AuditEvent | undefined>;
+}
+
+/**
+ * Never throws: an audit write that fails is logged as an error with the whole event, so the
+ * SIEM still has it, and the operation it describes is not undone.
+ */
+export function createAuditTrail(repo: AuditRepository, logger: Logger): AuditTrail {
+  return {
+    async record(input) {
+      try {
+        const event = await repo.append(input);
+        logger.info('audit', { audit: { ...event, at: event.at.toISOString() } });
+        return event;
+      } catch (err) {
+        logger.error('audit event could not be stored', { audit: input, error: (err as Error).message });
+        return undefined;
+      }
+    },
+  };
+}

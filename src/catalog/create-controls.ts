@@ -1,0 +1,30 @@
+import type { Settings } from '../settings/load-settings.js';
+import type { Kek } from '../keys/seal.js';
+import type { Store } from '../store/open-store.js';
+import type { Logger } from '../logging/create-logger.js';
+import { createAuditTrail, type AuditTrail } from '../audit/audit-trail.js';
+import { EmergencyRequests } from '../store/emergency-requests.js';
+import { countLiveArtifacts } from '../store/oidc-adapter.js';
+import { createKeyOperations, type KeyOperations } from './key-operations.js';
+import { createEmergencyWorkflow, type EmergencyWorkflow } from './emergency-workflow.js';
+
+export interface Controls {
+  audit: AuditTrail;
+  operations: KeyOperations;
+  emergency: EmergencyWorkflow;
+}
+
+/** The security team's controls over one store, shared by the admin API and the CLI. */
+export function createControls(settings: Settings, store: Store, kek: Kek, logger: Logger, announce: (version: number) => Promise<void>, now: () => Date): Controls {
+  const audit = createAuditTrail(store.audit, logger);
+  const operations = createKeyOperations({
+    repo: store.catalog, auditLog: store.audit, audit, policy: settings.keys, kek, now, announce,
+    rotationMinInterval: settings.admin.rotationMinInterval,
+    countLiveGrants: () => countLiveArtifacts(store.connection, 'Grant', now()),
+  });
+  const emergency = createEmergencyWorkflow({
+    operations, audit, now, requests: new EmergencyRequests(store.connection),
+    approvals: settings.admin.emergencyApprovals, approvalWindow: settings.admin.approvalWindow, defaultAlg: settings.keys.algorithms[0]!,
+  });
+  return { audit, operations, emergency };
+}

@@ -1,0 +1,66 @@
+import type { Algorithm } from '../settings/schema.js';
+import type { Catalog, KeyRecord } from '../keys/catalog.js';
+import { applyEmergency, EmergencyRefused, planRevoke, planRollover, type RolloverPlan } from '../keys/emergency.js';
+import { generateKey } from '../keys/generate-key.js';
+import { addSeconds, type Policy } from '../keys/policy.js';
+import type { Kek } from '../keys/seal.js';
+import type { CatalogRepository } from '../store/catalog-repository.js';
+import { CatalogOperationError } from './operation-error.js';
+import { updateCatalog } from './update-catalog.js';
+import { checkAlgorithm } from './rotate.js';
+
+export interface EmergencyOptions {
+  reason: string;
+  dryRun?: boolean | undefined;
+}
+
+export interface RolloverResult {
+  catalog: Catalog;
+  activeKid: string;
+  revokedKids: string[];
+  /** The plan, for dry runs and the audit log. */
+  plan: RolloverPlan;
+  changed: boolean;
+}
+
+function refusedAsOperationError<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof EmergencyRefused) throw new CatalogOperationError(err.message, err.code, err.status);
+    throw err;
+  }
+}
+
+/**
+ * Emergency rollover: one compare-and-set revokes the compromised key (private part destroyed)
+ * and makes its successor active, so there is never a moment with no signer. A fresh key, when
+ * needed, is generated before the write and reused if the write has to be retried.
+ */
+export async function rollover(repo: CatalogRepository, policy: Policy, kek: Kek, target: { alg: Algorithm; compromisedKid?: string | undefined }, options: EmergencyOptions, now: () => Date): Promise<RolloverResult> {
+  if (!target.compromisedKid) checkAlgorithm(policy, target.alg);
+  let fresh: KeyRecord | undefined;
+  const { catalog, result, changed } = await updateCatalog(repo, async (current) => {
+    const plan = refusedAsOperationError(() => planRollover(current, target.alg, target.compromisedKid));
+    const at = now();
+    if (!plan.promoteKid && !options.dryRun) {
+      const retiresAt = addSeconds(at, policy.rotationInterval);
+      fresh ??= await generateKey(plan.alg, { state: 'active', createdAt: at, activatesAt: at, retiresAt, removesAt: addSeconds(retiresAt, policy.overlap) }, kek);
+    }
+    const activeKid = plan.promoteKid ?? fresh?.kid ?? '(new key)';
+    const outcome = { plan, activeKid };
+    if (options.dryRun) return { unchanged: true, result: outcome };
+    return { keys: applyEmergency(current.keys, plan, plan.promoteKid ? undefined : fresh, policy, at, options.reason), result: outcome };
+  });
+  return { catalog, activeKid: result.activeKid, revokedKids: [result.plan.revokeKid], plan: result.plan, changed };
+}
+
+/** Revokes a key that is not active (pending or retiring): it leaves every JWKS at once. */
+export async function revokeKey(repo: CatalogRepository, policy: Policy, kid: string, options: EmergencyOptions, now: () => Date): Promise<{ catalog: Catalog; revokedKids: string[]; changed: boolean }> {
+  const { catalog, changed } = await updateCatalog(repo, async (current) => {
+    const plan = refusedAsOperationError(() => planRevoke(current, kid));
+    if (options.dryRun) return { unchanged: true, result: plan };
+    return { keys: applyEmergency(current.keys, plan, undefined, policy, now(), options.reason), result: plan };
+  });
+  return { catalog, revokedKids: [kid], changed };
+}

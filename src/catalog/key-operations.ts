@@ -1,0 +1,131 @@
+import type { Algorithm } from '../settings/schema.js';
+import type { Catalog, KeyRecord, KeyState } from '../keys/catalog.js';
+import type { Policy } from '../keys/policy.js';
+import type { Kek } from '../keys/seal.js';
+import type { CatalogRepository } from '../store/catalog-repository.js';
+import type { AuditRepository } from '../store/audit-repository.js';
+import type { AuditTrail } from '../audit/audit-trail.js';
+import { formatDuration } from '../settings/duration.js';
+import { CatalogOperationError } from './operation-error.js';
+import { rotateNow } from './rotate.js';
+import { revokeKey, rollover } from './emergency.js';
+
+export interface KeyOperationsDeps {
+  repo: CatalogRepository;
+  auditLog: AuditRepository;
+  audit: AuditTrail;
+  policy: Policy;
+  kek: Kek;
+  rotationMinInterval: number;
+  announce(version: number): Promise<void>;
+  countLiveGrants(): Promise<number>;
+  now(): Date;
+}
+
+/** One key's change of state; `from: null` is a key that does not exist yet. */
+export interface StateChange {
+  kid: string;
+  alg: string;
+  from: KeyState | null;
+  to: KeyState;
+  /** When the key will sign, where the change is about that. */
+  activatesAt?: string;
+}
+
+export interface DryRun {
+  dryRun: true;
+  version: number;
+  changes: StateChange[];
+  liveGrants: number;
+}
+
+const change = (key: Pick<KeyRecord, 'kid' | 'alg'> | undefined, from: KeyState | null, to: KeyState, kid?: string): StateChange[] =>
+  key || kid ? [{ kid: kid ?? key!.kid, alg: key?.alg ?? '', from, to }] : [];
+
+/** A planned rotation was asked for too soon after the last one. */
+export class RotationTooSoon extends CatalogOperationError {
+  constructor(alg: string, minInterval: number, readonly retryAfter: number) {
+    super(`planned rotations of ${alg} are limited to one per ${formatDuration(minInterval)} (admin.rotationMinInterval); retry in ${retryAfter}s`, 'ROTOR_ROTATION_TOO_SOON', 429);
+  }
+}
+
+/**
+ * The catalog operations people trigger (admin API and CLI alike): each writes the catalog by
+ * compare-and-set, records a hash-chained audit event, and announces the new version so every
+ * instance swaps at once. Refusals are audited too.
+ */
+export function createKeyOperations(deps: KeyOperationsDeps) {
+  const find = (catalog: Catalog, kid: string | undefined) => catalog.keys.find((key) => key.kid === kid);
+
+  async function refused(actor: string, action: string, target: string | undefined, reason: string | undefined, err: unknown): Promise<never> {
+    if (err instanceof CatalogOperationError) await deps.audit.record({ actor, action, target, reason, outcome: 'refused', detail: { code: err.code, message: err.message } });
+    throw err;
+  }
+
+  async function dryRun(catalog: Catalog, changes: StateChange[]): Promise<DryRun> {
+    return { dryRun: true, version: catalog.version, changes, liveGrants: await deps.countLiveGrants() };
+  }
+
+  return {
+    /** Planned rotation: the next key signs as soon as it is safe; rate limited per algorithm. */
+    async rotate(actor: string, { alg, reason, dryRun: dry }: { alg: Algorithm; reason?: string | undefined; dryRun?: boolean | undefined }) {
+      const action = 'keys.rotate';
+      try {
+        const last = await deps.auditLog.latest(action, alg);
+        const wait = last ? Math.ceil(deps.rotationMinInterval - (deps.now().getTime() - last.at.getTime()) / 1000) : 0;
+        if (wait > 0 && !dry) throw new RotationTooSoon(alg, deps.rotationMinInterval, wait);
+        const result = await rotateNow(deps.repo, deps.policy, deps.kek, alg, { reason, dryRun: dry }, deps.now);
+        if (dry) {
+          const existing = find(result.catalog, result.key.kid);
+          return dryRun(result.catalog, [{ kid: result.key.kid, alg, from: existing ? existing.state : null, to: 'pending', activatesAt: result.key.activatesAt.toISOString() }]);
+        }
+        if (result.changed) await deps.announce(result.catalog.version);
+        await deps.audit.record({ actor, action, target: alg, reason, version: result.catalog.version, outcome: 'ok', detail: { kid: result.key.kid, activatesAt: result.key.activatesAt.toISOString() } });
+        return result;
+      } catch (err) {
+        return refused(actor, action, alg, reason, err);
+      }
+    },
+
+    /** Emergency rollover: revoke the compromised key, a new key signs at once. */
+    async rollover(actor: string, { alg, compromisedKid, reason, dryRun: dry, approvedBy }: { alg: Algorithm; compromisedKid?: string | undefined; reason: string; dryRun?: boolean | undefined; approvedBy?: string | undefined }) {
+      const action = 'keys.rollover';
+      try {
+        const result = await rollover(deps.repo, deps.policy, deps.kek, { alg, compromisedKid }, { reason, dryRun: dry }, deps.now);
+        const { plan } = result;
+        if (dry) {
+          const revoke = find(result.catalog, plan.revokeKid)!;
+          return dryRun(result.catalog, [
+            ...change(revoke, revoke.state, 'revoked'),
+            ...(plan.promoteKid ? change(find(result.catalog, plan.promoteKid), 'pending', 'active') : change(undefined, null, 'active', '(new key)')),
+            ...change(find(result.catalog, plan.demoteKid), 'active', 'retiring'),
+          ]);
+        }
+        await deps.announce(result.catalog.version);
+        await deps.audit.record({ actor, action, target: plan.revokeKid, reason, version: result.catalog.version, outcome: 'ok', detail: { activeKid: result.activeKid, revokedKids: result.revokedKids, ...(approvedBy ? { approvedBy } : {}) } });
+        return result;
+      } catch (err) {
+        return refused(actor, action, compromisedKid ?? alg, reason, err);
+      }
+    },
+
+    /** Revokes a pending or retiring key. */
+    async revoke(actor: string, { kid, reason, dryRun: dry, approvedBy }: { kid: string; reason: string; dryRun?: boolean | undefined; approvedBy?: string | undefined }) {
+      const action = 'keys.revoke';
+      try {
+        const result = await revokeKey(deps.repo, deps.policy, kid, { reason, dryRun: dry }, deps.now);
+        if (dry) {
+          const key = find(result.catalog, kid)!;
+          return dryRun(result.catalog, change(key, key.state, 'revoked'));
+        }
+        await deps.announce(result.catalog.version);
+        await deps.audit.record({ actor, action, target: kid, reason, version: result.catalog.version, outcome: 'ok', detail: approvedBy ? { approvedBy } : undefined });
+        return result;
+      } catch (err) {
+        return refused(actor, action, kid, reason, err);
+      }
+    },
+  };
+}
+
+export type KeyOperations = ReturnType<typeof createKeyOperations>;

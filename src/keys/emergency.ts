@@ -1,0 +1,63 @@
+import type { Algorithm } from '../settings/schema.js';
+import type { Catalog, KeyRecord } from './catalog.js';
+import { addSeconds, type Policy } from './policy.js';
+
+/** Why an emergency change cannot be made; `status` is the HTTP status to answer with. */
+export class EmergencyRefused extends Error {
+  constructor(message: string, readonly code: string, readonly status: number) {
+    super(message);
+  }
+}
+
+export interface RolloverPlan {
+  alg: Algorithm;
+  revokeKid: string;
+  /** The already-published pending key that will sign at once, if there is one. */
+  promoteKid: string | undefined;
+  /** The active key that stops signing without being compromised. */
+  demoteKid: string | undefined;
+}
+
+function findPublished(catalog: Catalog, kid: string): KeyRecord {
+  const key = catalog.keys.find((candidate) => candidate.kid === kid);
+  if (!key) throw new EmergencyRefused(`no key with kid ${kid}`, 'ROTOR_UNKNOWN_KID', 404);
+  if (key.state === 'retired' || key.state === 'revoked') throw new EmergencyRefused(`key ${kid} is already ${key.state}: it is out of the JWKS`, 'ROTOR_KEY_GONE', 409);
+  return key;
+}
+
+/**
+ * Emergency rollover: the compromised key (default: the active one of `alg`) is revoked and a
+ * new key signs at once — the longest-published pending key when there is one (resource
+ * servers already have it), otherwise a fresh key.
+ */
+export function planRollover(catalog: Catalog, alg: Algorithm, compromisedKid: string | undefined): RolloverPlan {
+  const target = compromisedKid ? findPublished(catalog, compromisedKid) : catalog.keys.find((key) => key.alg === alg && key.state === 'active');
+  if (!target) throw new EmergencyRefused(`no active ${alg} key to roll over`, 'ROTOR_NO_ACTIVE_KEY', 409);
+  const family = catalog.keys.filter((key) => key.alg === target.alg);
+  const active = family.find((key) => key.state === 'active');
+  const successor = family.filter((key) => key.state === 'pending' && key.kid !== target.kid).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())[0];
+  return { alg: target.alg, revokeKid: target.kid, promoteKid: successor?.kid, demoteKid: active && active.kid !== target.kid ? active.kid : undefined };
+}
+
+/** Revoking a key that is not active: it only leaves the JWKS. */
+export function planRevoke(catalog: Catalog, kid: string): { revokeKid: string } {
+  const key = findPublished(catalog, kid);
+  if (key.state === 'active') throw new EmergencyRefused(`key ${kid} is active: use the emergency rollover, which puts a new key in its place`, 'ROTOR_KEY_ACTIVE', 409);
+  return { revokeKid: kid };
+}
+
+function revoked(key: KeyRecord, now: Date, reason: string): KeyRecord {
+  return { ...key, state: 'revoked', revokedAt: now, reason, sealedPrivateJwk: null };
+}
+
+/** Applies a rollover or revocation plan; `fresh` is the new key when no pending one is promoted. */
+export function applyEmergency(keys: KeyRecord[], plan: Partial<RolloverPlan> & { revokeKid: string }, fresh: KeyRecord | undefined, policy: Policy, now: Date, reason: string): KeyRecord[] {
+  const retiresAt = addSeconds(now, policy.rotationInterval);
+  const next = keys.map((key) => {
+    if (key.kid === plan.revokeKid) return revoked(key, now, reason);
+    if (key.kid === plan.promoteKid) return { ...key, state: 'active' as const, activatesAt: now, retiresAt, removesAt: addSeconds(retiresAt, policy.overlap) };
+    if (key.kid === plan.demoteKid) return { ...key, state: 'retiring' as const, retiresAt: now, removesAt: addSeconds(now, policy.overlap) };
+    return key;
+  });
+  return fresh ? [...next, fresh] : next;
+}

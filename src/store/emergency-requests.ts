@@ -1,0 +1,82 @@
+import { randomBytes } from 'node:crypto';
+import { Schema, type Connection, type Model } from 'mongoose';
+
+/** An emergency change waiting for a second approver (the two-person rule). */
+export interface EmergencyRequest {
+  id: string;
+  kind: 'rollover' | 'revoke';
+  params: Record<string, string | undefined>;
+  requestedBy: string;
+  reason: string;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+interface RequestDoc {
+  _id: string;
+  kind: string;
+  params: string;
+  requestedBy: string;
+  reason: string;
+  createdAt: Date;
+  expiresAt: Date;
+}
+
+interface ApprovalDoc {
+  _id: string;
+  approvedBy: string;
+  at: Date;
+}
+
+const requestSchema = new Schema<RequestDoc>({
+  _id: { type: String, required: true },
+  kind: { type: String, required: true },
+  params: { type: String, required: true },
+  requestedBy: { type: String, required: true },
+  reason: { type: String, required: true },
+  createdAt: { type: Date, required: true },
+  expiresAt: { type: Date, required: true },
+}, { versionKey: false, strict: 'throw' });
+
+const approvalSchema = new Schema<ApprovalDoc>({
+  _id: { type: String, required: true },
+  approvedBy: { type: String, required: true },
+  at: { type: Date, required: true },
+}, { versionKey: false, strict: 'throw' });
+
+/**
+ * Emergency requests and their approvals. An approval is a unique insert keyed by the request
+ * id, so of two approvers racing exactly one carries the request out.
+ */
+export class EmergencyRequests {
+  readonly #requests: Model<RequestDoc>;
+  readonly #approvals: Model<ApprovalDoc>;
+
+  constructor(connection: Connection) {
+    this.#requests = (connection.models.EmergencyRequest as Model<RequestDoc> | undefined) ?? connection.model<RequestDoc>('EmergencyRequest', requestSchema, 'emergency_requests');
+    this.#approvals = (connection.models.EmergencyApproval as Model<ApprovalDoc> | undefined) ?? connection.model<ApprovalDoc>('EmergencyApproval', approvalSchema, 'emergency_approvals');
+  }
+
+  async open(request: Omit<EmergencyRequest, 'id' | 'createdAt' | 'expiresAt'>, windowSeconds: number, now = new Date()): Promise<EmergencyRequest> {
+    const opened: EmergencyRequest = { ...request, id: randomBytes(12).toString('base64url'), createdAt: now, expiresAt: new Date(now.getTime() + windowSeconds * 1000) };
+    await this.#requests.create({ _id: opened.id, kind: opened.kind, params: JSON.stringify(opened.params), requestedBy: opened.requestedBy, reason: opened.reason, createdAt: opened.createdAt, expiresAt: opened.expiresAt });
+    return opened;
+  }
+
+  async find(id: string): Promise<EmergencyRequest | undefined> {
+    const doc = await this.#requests.findById(id).lean();
+    if (!doc || (doc.kind !== 'rollover' && doc.kind !== 'revoke')) return undefined;
+    return { id: doc._id, kind: doc.kind, params: JSON.parse(doc.params) as EmergencyRequest['params'], requestedBy: doc.requestedBy, reason: doc.reason, createdAt: doc.createdAt, expiresAt: doc.expiresAt };
+  }
+
+  /** Records the approval; false when the request was already approved by someone. */
+  async claim(id: string, approvedBy: string, now = new Date()): Promise<boolean> {
+    try {
+      await this.#approvals.create({ _id: id, approvedBy, at: now });
+      return true;
+    } catch (err) {
+      if ((err as { code?: number }).code === 11000) return false;
+      throw err;
+    }
+  }
+}
