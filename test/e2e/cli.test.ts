@@ -56,3 +56,44 @@ describe('the rotor CLI', () => {
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
   });
 });
+
+describe('the CLI emergency commands', () => {
+  const mongodbUri = uniqueMongoUri('cliemerg');
+  const env = { MONGODB_URI: mongodbUri, KEK: newKek() };
+
+  afterAll(() => dropDatabase(mongodbUri));
+
+  it('on an empty catalog an emergency command says to start an instance first', async () => {
+    const empty = await runCli(['keys', 'rollover', '--reason', 'too early'], env);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr.trim()).toBe('rotor: the catalog is empty: start an instance first');
+    await cliJson(['clients', 'add', '--client-id', 'bootstrap'], env);
+  });
+
+  it('rollover --dry-run changes nothing; rollover revokes the active key and names its successor', async () => {
+    const before = await cliJson<{ version: number; keys: Array<{ kid: string; state: string }> }>(['keys', 'list'], env);
+    const active = before.keys.find((key) => key.state === 'active')!.kid;
+    const dry = await cliJson<{ dryRun: boolean; changes: Array<{ kid: string; to: string }> }>(['keys', 'rollover', '--reason', 'drill', '--dry-run'], env);
+    expect(dry.dryRun).toBe(true);
+    expect(dry.changes).toEqual(expect.arrayContaining([expect.objectContaining({ kid: active, to: 'revoked' })]));
+    expect((await cliJson<{ version: number }>(['keys', 'list'], env)).version).toBe(before.version);
+
+    const done = await cliJson<{ version: number; activeKid: string; revokedKids: string[] }>(['keys', 'rollover', '--reason', 'leaked in CI logs'], env);
+    expect(done.revokedKids).toEqual([active]);
+    const after = await cliJson<{ keys: Array<{ kid: string; state: string; reason?: string }> }>(['keys', 'list'], env);
+    expect(after.keys.find((key) => key.kid === active)).toMatchObject({ state: 'revoked', reason: 'leaked in CI logs' });
+    expect(after.keys.find((key) => key.kid === done.activeKid)?.state).toBe('active');
+  });
+
+  it('revoke and rollover without a reason are refused, and audit verify passes afterwards', async () => {
+    const noReason = await runCli(['keys', 'rollover'], env);
+    expect(noReason.code).toBe(2);
+    expect(noReason.stderr.trim()).toMatch(/--reason is required/);
+    const unknown = await runCli(['keys', 'revoke', 'no-such-kid', '--reason', 'typo test'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr.trim()).toBe('rotor: no key with kid no-such-kid');
+    const verify = await runCli(['audit', 'verify', '--json'], env);
+    expect(verify.code).toBe(0);
+    expect(JSON.parse(verify.stdout)).toMatchObject({ ok: true });
+  });
+});
