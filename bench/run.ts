@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { ROOT } from '../test/helpers/server.js';
 import { benchPropagation } from './propagation.js';
+import { benchTimeToRevoke } from './time-to-revoke.js';
 
 /**
  * `npm run bench [name...]`: starts the engines where needed, runs each benchmark in turn
@@ -9,6 +10,9 @@ import { benchPropagation } from './propagation.js';
  */
 const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   propagation: benchPropagation,
+  'time-to-revoke-es256': () => benchTimeToRevoke('ES256', false),
+  'time-to-revoke-rs256': () => benchTimeToRevoke('RS256', false),
+  'time-to-revoke-rs256-pending': () => benchTimeToRevoke('RS256', true),
 };
 
 async function main(): Promise<void> {

@@ -8,6 +8,7 @@ import { openStore } from './store/open-store.js';
 import { reconcile } from './catalog/reconcile.js';
 import { announceCatalog, subscribeCatalog } from './catalog/catalog-channel.js';
 import { createControls } from './catalog/create-controls.js';
+import { SpareKeys } from './catalog/spare-keys.js';
 import { adminRouter } from './admin/admin-router.js';
 import { ProviderHolder } from './provider/provider-holder.js';
 import { startCatalogPoll } from './provider/catalog-poll.js';
@@ -41,11 +42,13 @@ export async function startInstance(settings: Settings, kek: Kek, logger: Logger
   const store = await openStore(settings.mongodbUri, kek).catch((err: Error) => {
     throw new StartupError(`MongoDB at ${redactUri(settings.mongodbUri)} is unreachable: ${err.message}`);
   });
-  const { catalog } = await reconcile(store.catalog, settings.keys, kek, now);
   const redis = new Redis(settings.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
   redis.on('error', () => undefined);
-  const announce = (version: number): Promise<void> => announceCatalog(redis, settings.queue.prefix, version, logger);
-  const controls = createControls(settings, store, kek, logger, announce, now);
+  store.catalog.onCommitted = (version) => announceCatalog(redis, settings.queue.prefix, version, logger);
+  const { catalog } = await reconcile(store.catalog, settings.keys, kek, now);
+  const spares = new SpareKeys(kek);
+  if (role !== 'worker') spares.warm(settings.keys.algorithms);
+  const controls = createControls(settings, store, kek, logger, now, spares.take);
 
   const holder = new ProviderHolder({
     settings, adapter: store.adapter, accounts: store.accounts, logger,
@@ -61,9 +64,9 @@ export async function startInstance(settings: Settings, kek: Kek, logger: Logger
   });
   await holder.load(catalog);
 
-  const reload = (): void => {
+  const reload = (version: number): void => {
     const started = performance.now();
-    store.catalog.load().then(async (latest) => {
+    store.catalog.loadVersion(version).then(async (latest) => {
       const loaded = performance.now();
       if (latest) await holder.load(latest);
       logger.debug('catalog reload', { version: holder.version, loadMs: Math.round(loaded - started), swapMs: Math.round(performance.now() - loaded) });
@@ -71,13 +74,13 @@ export async function startInstance(settings: Settings, kek: Kek, logger: Logger
   };
   const stopPoll = startCatalogPoll(store.catalog, holder, settings.catalog.pollInterval, logger);
   const subscriber = subscribeCatalog(settings.redisUrl, settings.queue.prefix, logger, (version) => {
-    if (version > holder.version) reload();
+    if (version > holder.version) reload(version);
   });
 
   const queue = createQueue('maintenance', { redisUrl: settings.redisUrl, prefix: settings.queue.prefix, logger });
   if (role !== 'web') {
-    processJanitor(queue, store.connection, logger, now);
-    processRotateKeys(queue, { repo: store.catalog, policy: settings.keys, kek, announce, audit: controls.audit, logger, metrics, now });
+    processJanitor(queue, store.connection, store.catalog, logger, now);
+    processRotateKeys(queue, { repo: store.catalog, policy: settings.keys, kek, audit: controls.audit, logger, metrics, now });
     // Re-registered on every (re)connect: a Redis that restarted empty has lost the schedule.
     const schedule = (): void => {
       Promise.all([

@@ -7,6 +7,7 @@ import { EmergencyRequests } from '../store/emergency-requests.js';
 import { countLiveArtifacts } from '../store/oidc-adapter.js';
 import { createKeyOperations, type KeyOperations } from './key-operations.js';
 import { createEmergencyWorkflow, type EmergencyWorkflow } from './emergency-workflow.js';
+import { generateOnDemand, type KeySource } from './spare-keys.js';
 
 export interface Controls {
   audit: AuditTrail;
@@ -15,10 +16,10 @@ export interface Controls {
 }
 
 /** The security team's controls over one store, shared by the admin API and the CLI. */
-export function createControls(settings: Settings, store: Store, kek: Kek, logger: Logger, announce: (version: number) => Promise<void>, now: () => Date): Controls {
+export function createControls(settings: Settings, store: Store, kek: Kek, logger: Logger, now: () => Date, freshKey: KeySource = generateOnDemand(kek)): Controls {
   const audit = createAuditTrail(store.audit, logger);
   const operations = createKeyOperations({
-    repo: store.catalog, auditLog: store.audit, audit, policy: settings.keys, kek, now, announce,
+    repo: store.catalog, auditLog: store.audit, audit, policy: settings.keys, kek, now, freshKey,
     rotationMinInterval: settings.admin.rotationMinInterval,
     countLiveGrants: () => countLiveArtifacts(store.connection, 'Grant', now()),
   });

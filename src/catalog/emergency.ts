@@ -1,9 +1,8 @@
 import type { Algorithm } from '../settings/schema.js';
 import type { Catalog, KeyRecord } from '../keys/catalog.js';
 import { applyEmergency, EmergencyRefused, planRevoke, planRollover, type RolloverPlan } from '../keys/emergency.js';
-import { generateKey } from '../keys/generate-key.js';
 import { addSeconds, type Policy } from '../keys/policy.js';
-import type { Kek } from '../keys/seal.js';
+import type { KeySource } from './spare-keys.js';
 import type { CatalogRepository } from '../store/catalog-repository.js';
 import { CatalogOperationError } from './operation-error.js';
 import { updateCatalog } from './update-catalog.js';
@@ -35,9 +34,9 @@ function refusedAsOperationError<T>(fn: () => T): T {
 /**
  * Emergency rollover: one compare-and-set revokes the compromised key (private part destroyed)
  * and makes its successor active, so there is never a moment with no signer. A fresh key, when
- * needed, is generated before the write and reused if the write has to be retried.
+ * needed, comes from `freshKey` before the write and is reused if the write has to be retried.
  */
-export async function rollover(repo: CatalogRepository, policy: Policy, kek: Kek, target: { alg: Algorithm; compromisedKid?: string | undefined }, options: EmergencyOptions, now: () => Date): Promise<RolloverResult> {
+export async function rollover(repo: CatalogRepository, policy: Policy, freshKey: KeySource, target: { alg: Algorithm; compromisedKid?: string | undefined }, options: EmergencyOptions, now: () => Date): Promise<RolloverResult> {
   if (!target.compromisedKid) checkAlgorithm(policy, target.alg);
   let fresh: KeyRecord | undefined;
   const { catalog, result, changed } = await updateCatalog(repo, async (current) => {
@@ -45,7 +44,7 @@ export async function rollover(repo: CatalogRepository, policy: Policy, kek: Kek
     const at = now();
     if (!plan.promoteKid && !options.dryRun) {
       const retiresAt = addSeconds(at, policy.rotationInterval);
-      fresh ??= await generateKey(plan.alg, { state: 'active', createdAt: at, activatesAt: at, retiresAt, removesAt: addSeconds(retiresAt, policy.overlap) }, kek);
+      fresh ??= await freshKey(plan.alg, { state: 'active', createdAt: at, activatesAt: at, retiresAt, removesAt: addSeconds(retiresAt, policy.overlap) });
     }
     const activeKid = plan.promoteKid ?? fresh?.kid ?? '(new key)';
     const outcome = { plan, activeKid };

@@ -9,6 +9,7 @@ import { formatDuration } from '../settings/duration.js';
 import { CatalogOperationError } from './operation-error.js';
 import { rotateNow } from './rotate.js';
 import { revokeKey, rollover } from './emergency.js';
+import type { KeySource } from './spare-keys.js';
 
 export interface KeyOperationsDeps {
   repo: CatalogRepository;
@@ -16,8 +17,9 @@ export interface KeyOperationsDeps {
   audit: AuditTrail;
   policy: Policy;
   kek: Kek;
+  /** Where an emergency rollover gets a new key when no published pending key can take over. */
+  freshKey: KeySource;
   rotationMinInterval: number;
-  announce(version: number): Promise<void>;
   countLiveGrants(): Promise<number>;
   now(): Date;
 }
@@ -51,8 +53,8 @@ export class RotationTooSoon extends CatalogOperationError {
 
 /**
  * The catalog operations people trigger (admin API and CLI alike): each writes the catalog by
- * compare-and-set, records a hash-chained audit event, and announces the new version so every
- * instance swaps at once. Refusals are audited too.
+ * compare-and-set (the repository announces each new version, so every instance swaps at
+ * once) and records a hash-chained audit event. Refusals are audited too.
  */
 export function createKeyOperations(deps: KeyOperationsDeps) {
   const find = (catalog: Catalog, kid: string | undefined) => catalog.keys.find((key) => key.kid === kid);
@@ -79,7 +81,6 @@ export function createKeyOperations(deps: KeyOperationsDeps) {
           const existing = find(result.catalog, result.key.kid);
           return dryRun(result.catalog, [{ kid: result.key.kid, alg, from: existing ? existing.state : null, to: 'pending', activatesAt: result.key.activatesAt.toISOString() }]);
         }
-        if (result.changed) await deps.announce(result.catalog.version);
         await deps.audit.record({ actor, action, target: alg, reason, version: result.catalog.version, outcome: 'ok', detail: { kid: result.key.kid, activatesAt: result.key.activatesAt.toISOString() } });
         return result;
       } catch (err) {
@@ -91,7 +92,7 @@ export function createKeyOperations(deps: KeyOperationsDeps) {
     async rollover(actor: string, { alg, compromisedKid, reason, dryRun: dry, approvedBy }: { alg: Algorithm; compromisedKid?: string | undefined; reason: string; dryRun?: boolean | undefined; approvedBy?: string | undefined }) {
       const action = 'keys.rollover';
       try {
-        const result = await rollover(deps.repo, deps.policy, deps.kek, { alg, compromisedKid }, { reason, dryRun: dry }, deps.now);
+        const result = await rollover(deps.repo, deps.policy, deps.freshKey, { alg, compromisedKid }, { reason, dryRun: dry }, deps.now);
         const { plan } = result;
         if (dry) {
           const revoke = find(result.catalog, plan.revokeKid)!;
@@ -101,7 +102,6 @@ export function createKeyOperations(deps: KeyOperationsDeps) {
             ...change(find(result.catalog, plan.demoteKid), 'active', 'retiring'),
           ]);
         }
-        await deps.announce(result.catalog.version);
         await deps.audit.record({ actor, action, target: plan.revokeKid, reason, version: result.catalog.version, outcome: 'ok', detail: { activeKid: result.activeKid, revokedKids: result.revokedKids, ...(approvedBy ? { approvedBy } : {}) } });
         return result;
       } catch (err) {
@@ -118,7 +118,6 @@ export function createKeyOperations(deps: KeyOperationsDeps) {
           const key = find(result.catalog, kid)!;
           return dryRun(result.catalog, change(key, key.state, 'revoked'));
         }
-        await deps.announce(result.catalog.version);
         await deps.audit.record({ actor, action, target: kid, reason, version: result.catalog.version, outcome: 'ok', detail: approvedBy ? { approvedBy } : undefined });
         return result;
       } catch (err) {

@@ -24,8 +24,6 @@ export interface CliContext {
   out(human: string, data: unknown): void;
   /** An oidc-provider built from the current catalog, for validating what is registered. */
   provider(): Promise<Provider>;
-  /** Tells running instances about a new catalog version at once (they poll otherwise). */
-  announce(version: number): Promise<void>;
   /** The same audited key operations the admin API uses. */
   controls(): Controls;
   /** Who the audit log names for what this CLI does. */
@@ -42,28 +40,31 @@ export async function openContext(json: boolean): Promise<CliContext> {
   const store = await openStore(settings.mongodbUri, kek).catch((err: Error) => {
     throw new CliError(`MongoDB at ${settings.mongodbUri.replace(/\/\/[^@/]*@/, '//***@')} is unreachable: ${err.message}`);
   });
+
+  /** Tells running instances about a new catalog version at once (they poll otherwise). */
+  async function announce(version: number): Promise<void> {
+    const redis = new Redis(settings.redisUrl, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    redis.on('error', () => undefined);
+    try {
+      await redis.connect();
+      await announceCatalog(redis, settings.queue.prefix, version, logger);
+    } catch {
+      logger.warn(`Redis unreachable: instances pick up catalog version ${version} at their next poll (catalog.pollInterval)`);
+    } finally {
+      redis.disconnect();
+    }
+  }
+
   let controls: Controls | undefined;
   const context: CliContext = {
     settings, kek, store, logger, json,
     actor: `cli:${userInfo().username}@${hostname()}`,
     controls() {
-      controls ??= createControls(settings, store, kek, logger, (version) => context.announce(version), () => new Date());
+      controls ??= createControls(settings, store, kek, logger, () => new Date());
       return controls;
     },
     out(human, data) {
       process.stdout.write(json ? `${JSON.stringify(data)}\n` : `${human}\n`);
-    },
-    async announce(version) {
-      const redis = new Redis(settings.redisUrl, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
-      redis.on('error', () => undefined);
-      try {
-        await redis.connect();
-        await announceCatalog(redis, settings.queue.prefix, version, logger);
-      } catch {
-        logger.warn(`Redis unreachable: instances pick up catalog version ${version} at their next poll (catalog.pollInterval)`);
-      } finally {
-        redis.disconnect();
-      }
     },
     async provider() {
       // Only an empty catalog is bootstrapped here: the CLI must never rotate on its own clock.
@@ -77,5 +78,6 @@ export async function openContext(json: boolean): Promise<CliContext> {
       return createProvider({ settings: asServed, adapter: store.adapter, accounts: store.accounts, cookieKeys: ['unused-by-the-cli'], logger }, keys);
     },
   };
+  store.catalog.onCommitted = announce;
   return context;
 }

@@ -13,7 +13,6 @@ export interface RotateKeysDeps {
   repo: CatalogRepository;
   policy: Policy;
   kek: Kek;
-  announce(version: number): Promise<void>;
   audit: AuditTrail;
   logger: Logger;
   metrics: Metrics;
@@ -21,8 +20,8 @@ export interface RotateKeysDeps {
 }
 
 /**
- * The rotation job: reconcile the catalog with the policy and the clock, then announce the new
- * version. Works out what is due from the clock, never from counting ticks, so a missed run
+ * The rotation job: reconcile the catalog with the policy and the clock (the repository
+ * announces the new version), and audit each transition. Works out what is due from the clock, never from counting ticks, so a missed run
  * (Redis down, every instance stopped) is caught up by the next one.
  */
 export function processRotateKeys(queue: Queue.Queue, deps: RotateKeysDeps): void {
@@ -31,7 +30,6 @@ export function processRotateKeys(queue: Queue.Queue, deps: RotateKeysDeps): voi
       const { catalog, transitions } = await reconcile(deps.repo, deps.policy, deps.kek, deps.now);
       deps.metrics.reconcilerRuns.inc({ result: 'ok' });
       if (transitions.length === 0) return { version: catalog.version, transitions: 0 };
-      await deps.announce(catalog.version);
       for (const transition of transitions) {
         const target = transition.type === 'create' ? transition.alg : transition.kid;
         await deps.audit.record({ actor: 'system:reconciler', action: `keys.${transition.type}`, target, version: catalog.version, outcome: 'ok', detail: transition.type === 'create' ? { state: transition.schedule.state, activatesAt: transition.schedule.activatesAt.toISOString() } : undefined });

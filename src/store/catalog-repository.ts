@@ -1,9 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { catalogSchema, type Catalog, type KeyRecord } from '../keys/catalog.js';
 
-/** How many superseded versions keep a (key-less) tombstone; see {@link CatalogRepository}. */
-const TOMBSTONES_KEPT = 1000;
-
 interface CatalogDoc {
   _id: string;
   version: number;
@@ -55,12 +52,22 @@ function parse(doc: unknown): Catalog | undefined {
  * The key catalog: every version is one document whose `_id` is derived from its number, so a
  * change (several keys at once) is a single insert, and of two writers starting from the same
  * version the unique `_id` lets exactly one win. (A conditional `findOneAndUpdate` on a version
- * field is not atomic on every MongoDB-compatible engine; a unique-key insert is.) Superseded
- * versions are emptied at once (their sealed private parts must leave the database) but keep
- * their `_id` as a tombstone, so a slow writer can never re-insert an old version number.
+ * field is not atomic on every MongoDB-compatible engine; a unique-key insert is.) Versions are
+ * contiguous, so the newest is found by probing ids forward from the newest one seen — one
+ * primary-key lookup, where a sort would scan every document on engines that cannot use an
+ * index for it. A superseded version is emptied at once (its sealed private parts must leave
+ * the database) but stays as a tombstone, so its number can never be written again.
  */
 export class CatalogRepository {
   readonly #model: Model<CatalogDoc>;
+  #newestSeen = 0;
+
+  /**
+   * Called with each version this repository writes, right after the write and before the
+   * previous version is emptied, so other instances hear of it as early as possible. Wired to
+   * the Redis announcement; it must not throw.
+   */
+  onCommitted: ((version: number) => Promise<void>) | undefined;
 
   constructor(connection: Connection) {
     this.#model = (connection.models.KeyCatalog as Model<CatalogDoc> | undefined) ?? connection.model<CatalogDoc>('KeyCatalog', catalogDocSchema, 'key_catalog');
@@ -70,14 +77,42 @@ export class CatalogRepository {
     await this.#model.createIndexes();
   }
 
-  async load(): Promise<Catalog | undefined> {
-    return parse(await this.#model.findOne({}).sort({ version: -1 }).lean());
+  async #exists(version: number): Promise<boolean> {
+    return (await this.#model.exists({ _id: idFor(version) })) !== null;
   }
 
-  /** Just the version: what the periodic poll compares. */
+  /** The newest stored version (0 when there is none). */
   async version(): Promise<number | undefined> {
-    const doc = await this.#model.findOne({}, { version: 1 }).sort({ version: -1 }).lean();
-    return doc?.version;
+    if (this.#newestSeen === 0) {
+      const doc = await this.#model.findOne({}, { version: 1 }).sort({ version: -1 }).lean();
+      this.#newestSeen = doc?.version ?? 0;
+    }
+    while (this.#newestSeen > 0 && await this.#exists(this.#newestSeen + 1)) this.#newestSeen++;
+    return this.#newestSeen || undefined;
+  }
+
+  /** The newest catalog. */
+  async load(): Promise<Catalog | undefined> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const version = await this.version();
+      if (!version) return undefined;
+      const doc = await this.#model.findById(idFor(version)).lean();
+      if (doc && !doc.superseded) return parse(doc);
+      // Superseded between the two reads (probe again), or gone: the collection was emptied by hand.
+      if (!doc) this.#newestSeen = 0;
+    }
+    throw new Error('the key catalog kept changing while it was being read');
+  }
+
+  /**
+   * One version, by number: what an instance reads when told of a new version. Falls back to
+   * the newest when that version has already been superseded.
+   */
+  async loadVersion(version: number): Promise<Catalog | undefined> {
+    const doc = await this.#model.findById(idFor(version)).lean();
+    if (!doc || doc.superseded) return this.load();
+    this.#newestSeen = Math.max(this.#newestSeen, version);
+    return parse(doc);
   }
 
   /**
@@ -86,7 +121,7 @@ export class CatalogRepository {
    * writer got there first.
    */
   async compareAndSet(expected: number, keys: KeyRecord[]): Promise<Catalog | undefined> {
-    if (((await this.version()) ?? 0) !== expected) return undefined;
+    if (expected > 0 && !(await this.#exists(expected))) return undefined;
     const version = expected + 1;
     try {
       await this.#model.create({ _id: idFor(version), version, keys, createdAt: new Date() });
@@ -94,8 +129,20 @@ export class CatalogRepository {
       if ((err as { code?: number }).code === 11000) return undefined;
       throw err;
     }
-    await this.#model.updateMany({ version: { $lt: version }, superseded: { $ne: true } }, { $set: { keys: [], superseded: true } });
-    if (version % TOMBSTONES_KEPT === 0) await this.#model.deleteMany({ version: { $lt: version - TOMBSTONES_KEPT } });
+    this.#newestSeen = version;
+    await this.onCommitted?.(version);
+    if (expected > 0) await this.#model.updateOne({ _id: idFor(expected) }, { $set: { keys: [], superseded: true } });
     return { version, keys };
+  }
+
+  /**
+   * Empties every superseded version still holding keys: normally none, but a writer that died
+   * between its insert and emptying the previous version leaves one. The janitor calls this.
+   */
+  async emptySuperseded(): Promise<number> {
+    const newest = await this.version();
+    if (!newest) return 0;
+    const result = await this.#model.updateMany({ version: { $lt: newest }, superseded: { $ne: true } }, { $set: { keys: [], superseded: true } });
+    return result.modifiedCount;
   }
 }
