@@ -12,6 +12,7 @@ const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
   propagation: benchPropagation,
   'time-to-revoke-es256': () => benchTimeToRevoke('ES256', false),
   'time-to-revoke-rs256': () => benchTimeToRevoke('RS256', false),
+  'time-to-revoke-rs256-spaced': () => benchTimeToRevoke('RS256', false, 1500),
   'time-to-revoke-rs256-pending': () => benchTimeToRevoke('RS256', true),
 };
 

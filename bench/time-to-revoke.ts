@@ -12,7 +12,7 @@ const SECRET = 'bench-secret-0123456789';
  * JWKS of every one of three instances. Each instance emits its `/jwks/events` event at the
  * swap; the benchmark takes the latest of the three, then checks every `/jwks` (untimed).
  */
-export async function benchTimeToRevoke(alg: 'ES256' | 'RS256', withPending: boolean): Promise<Record<string, unknown>> {
+export async function benchTimeToRevoke(alg: 'ES256' | 'RS256', withPending: boolean, pauseMs = 0): Promise<Record<string, unknown>> {
   const prefix = `rotor-bench-${Date.now()}`;
   const config = { keys: { algorithms: [alg] }, queue: { prefix }, catalog: { pollInterval: '30s' }, admin: { rotationMinInterval: 0 } };
   const cluster = await startCluster('benchrevoke', 3, config, [['--client-id', 'sec', '--client-secret', SECRET, '--scope', 'admin:keys admin:emergency']]);
@@ -31,6 +31,7 @@ export async function benchTimeToRevoke(alg: 'ES256' | 'RS256', withPending: boo
         const rotated = await post('/keys/rotate', bearer, { reason: 'standby key for the drill' });
         if (rotated.status !== 202) throw new Error(`rotate: ${JSON.stringify(rotated.body)}`);
       }
+      if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
       const started = Date.now();
       const done = await post('/keys/rollover', bearer, { reason: `drill ${i}` });
       answered.push(Date.now() - started);
@@ -45,7 +46,7 @@ export async function benchTimeToRevoke(alg: 'ES256' | 'RS256', withPending: boo
     const gone = summary(samples);
     const call = summary(answered);
     return {
-      benchmark: 'time-to-revoke', alg, successor: withPending ? 'published pending key' : 'fresh key', instances: 3, rollovers: ROLLOVERS, cpus: cpus().length,
+      benchmark: 'time-to-revoke', alg, successor: withPending ? 'published pending key' : 'fresh key', pauseMs, instances: 3, rollovers: ROLLOVERS, cpus: cpus().length,
       p50_ms: round(gone.p50), p99_ms: round(gone.p99), max_ms: round(gone.max), call_p50_ms: round(call.p50), call_p99_ms: round(call.p99),
     };
   } finally {
