@@ -4,7 +4,7 @@ import { startServer, freePort, type RunningServer } from '../helpers/server.js'
 import { cliJson } from '../helpers/cli.js';
 import { newKek, uniqueMongoUri } from '../helpers/engines.js';
 import { authorize, tokenRequest, Browser, hiddenField } from '../helpers/browser.js';
-import { dropDatabase } from '../helpers/database.js';
+import { dropDatabase, dumpDatabase } from '../helpers/database.js';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
 
@@ -83,6 +83,8 @@ describe('OpenID Connect flows on two instances of one deployment', () => {
     const newest = await refresh(a, rotated);
     expect(newest.status).toBe(400);
     expect(newest.body.error).toBe('invalid_grant');
+    const audit = (await dumpDatabase(mongodbUri)).audit_events as Array<{ action: string; actor: string; outcome: string }>;
+    expect(audit).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'refresh_token.reuse', actor: 'spa', outcome: 'ok' })]));
   });
 
   it('client credentials gets a JWT for the default resource', async () => {
@@ -105,6 +107,8 @@ describe('OpenID Connect flows on two instances of one deployment', () => {
     expect(revoke.status).toBe(200);
     expect((await introspect()).active).toBe(false);
     expect((await refresh(a, token)).body.error).toBe('invalid_grant');
+    const audit = (await dumpDatabase(mongodbUri)).audit_events as Array<{ action: string; actor: string }>;
+    expect(audit).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'grant.revoke', actor: 'spa' })]));
   });
 
   it('userinfo answers for a token of OpenID scopes only', async () => {
