@@ -50,6 +50,21 @@ export async function ensureEngines({ root = defaultRoot(), log = defaultLog } =
   return { mongodbUri, redisUrl, started };
 }
 
+/**
+ * The path of a working FerretDB binary, built (under the same lock) when none is found; for
+ * tests that run FerretDB processes of their own.
+ */
+export async function ferretDbBinary({ root = defaultRoot(), log = defaultLog } = {}) {
+  const dataDir = path.join(root, '.data');
+  fs.mkdirSync(dataDir, { recursive: true });
+  const release = await acquireLock(path.join(dataDir, 'engines.lock'), log);
+  try {
+    return await findOrBuildFerretDB(root, log);
+  } finally {
+    release();
+  }
+}
+
 /** Stops only the engines whose pid files this script wrote under <root>/.data. */
 export async function stopStartedEngines(root = defaultRoot(), log = defaultLog) {
   const stopped = [];

@@ -73,8 +73,11 @@ export async function startInstance(settings: Settings, kek: Kek, logger: Logger
     }).catch((err: Error) => logger.warn('catalog reload failed', { error: err.message }));
   };
   const stopPoll = startCatalogPoll(store.catalog, holder, settings.catalog.pollInterval, logger);
-  const subscriber = subscribeCatalog(settings.redisUrl, settings.queue.prefix, logger, (version) => {
-    if (version > holder.version) reload(version);
+  const subscriber = subscribeCatalog(settings.redisUrl, settings.queue.prefix, logger, {
+    onVersion: (version) => {
+      if (version > holder.version) reload(version);
+    },
+    onClient: (clientId) => store.clients.invalidate(clientId),
   });
 
   const queue = createQueue('maintenance', { redisUrl: settings.redisUrl, prefix: settings.queue.prefix, logger });

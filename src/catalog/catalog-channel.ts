@@ -1,26 +1,40 @@
 import { Redis } from 'ioredis';
 import type { Logger } from '../logging/create-logger.js';
 
-/** The Redis channel that announces a new catalog version to every instance. */
+/** The Redis channel that announces catalog versions and client changes to every instance. */
 export const catalogChannel = (prefix: string): string => `${prefix}:catalog`;
+
+async function publish(redis: Redis, prefix: string, message: Record<string, unknown>, logger: Logger): Promise<void> {
+  try {
+    await redis.publish(catalogChannel(prefix), JSON.stringify(message));
+  } catch (err) {
+    logger.warn('cannot announce a change on Redis; instances will see it at their next poll or cache expiry', { ...message, error: (err as Error).message });
+  }
+}
 
 /**
  * Announces a new catalog version. Best effort by design: MongoDB holds the truth and every
  * instance also polls it, so a lost message only delays propagation by one poll interval.
  */
 export async function announceCatalog(redis: Redis, prefix: string, version: number, logger: Logger): Promise<void> {
-  try {
-    await redis.publish(catalogChannel(prefix), JSON.stringify({ version }));
-  } catch (err) {
-    logger.warn('cannot announce the catalog change on Redis; instances will see it at their next poll', { version, error: (err as Error).message });
-  }
+  await publish(redis, prefix, { version }, logger);
+}
+
+/** Announces that a client's registration changed, so every instance drops its cached copy. */
+export async function announceClient(redis: Redis, prefix: string, clientId: string, logger: Logger): Promise<void> {
+  await publish(redis, prefix, { client: clientId }, logger);
+}
+
+export interface ChannelHandlers {
+  onVersion(version: number): void;
+  onClient(clientId: string): void;
 }
 
 /**
  * Listens for announcements on a connection of its own (a subscribed connection can do nothing
- * else) and calls `onVersion` for each; ioredis resubscribes by itself after a reconnect.
+ * else) and hands each to its handler; ioredis resubscribes by itself after a reconnect.
  */
-export function subscribeCatalog(redisUrl: string, prefix: string, logger: Logger, onVersion: (version: number) => void): Redis {
+export function subscribeCatalog(redisUrl: string, prefix: string, logger: Logger, handlers: ChannelHandlers): Redis {
   const subscriber = new Redis(redisUrl, { maxRetriesPerRequest: null });
   let down = false;
   subscriber.on('error', (err: Error) => {
@@ -33,8 +47,9 @@ export function subscribeCatalog(redisUrl: string, prefix: string, logger: Logge
   });
   subscriber.on('message', (_channel: string, message: string) => {
     try {
-      const { version } = JSON.parse(message) as { version?: unknown };
-      if (typeof version === 'number') onVersion(version);
+      const { version, client } = JSON.parse(message) as { version?: unknown; client?: unknown };
+      if (typeof version === 'number') handlers.onVersion(version);
+      if (typeof client === 'string') handlers.onClient(client);
     } catch {
       logger.warn('ignoring a malformed catalog announcement');
     }

@@ -13,7 +13,7 @@ import { CliError } from './cli-error.js';
 import { Redis } from 'ioredis';
 import { hostname, userInfo } from 'node:os';
 import { createControls, type Controls } from '../catalog/create-controls.js';
-import { announceCatalog } from '../catalog/catalog-channel.js';
+import { announceCatalog, announceClient } from '../catalog/catalog-channel.js';
 
 export interface CliContext {
   settings: Settings;
@@ -41,15 +41,15 @@ export async function openContext(json: boolean): Promise<CliContext> {
     throw new CliError(`MongoDB at ${settings.mongodbUri.replace(/\/\/[^@/]*@/, '//***@')} is unreachable: ${err.message}`);
   });
 
-  /** Tells running instances about a new catalog version at once (they poll otherwise). */
-  async function announce(version: number): Promise<void> {
+  /** Tells running instances about a change at once (otherwise they poll, or caches expire). */
+  async function announce(send: (redis: Redis) => Promise<void>, what: string): Promise<void> {
     const redis = new Redis(settings.redisUrl, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
     redis.on('error', () => undefined);
     try {
       await redis.connect();
-      await announceCatalog(redis, settings.queue.prefix, version, logger);
+      await send(redis);
     } catch {
-      logger.warn(`Redis unreachable: instances pick up catalog version ${version} at their next poll (catalog.pollInterval)`);
+      logger.warn(`Redis unreachable: running instances see ${what} at their next poll or cache expiry`);
     } finally {
       redis.disconnect();
     }
@@ -78,6 +78,7 @@ export async function openContext(json: boolean): Promise<CliContext> {
       return createProvider({ settings: asServed, adapter: store.adapter, accounts: store.accounts, cookieKeys: ['unused-by-the-cli'], logger }, keys);
     },
   };
-  store.catalog.onCommitted = announce;
+  store.catalog.onCommitted = (version) => announce((redis) => announceCatalog(redis, settings.queue.prefix, version, logger), `catalog version ${version}`);
+  store.clients.onChanged = (clientId) => announce((redis) => announceClient(redis, settings.queue.prefix, clientId, logger), `client ${clientId}`);
   return context;
 }

@@ -50,7 +50,7 @@ function privateEngine(command: string, args: (port: number) => string[], url: (
 /** A FerretDB of the test's own (SQLite in a temp dir), on a free port. */
 export async function startPrivateFerretDb(): Promise<PrivateEngine> {
   const bin = process.env.FERRETDB_BIN ?? join(ROOT, '.data/bin/ferretdb');
-  if (!existsSync(bin)) throw new Error(`no FerretDB binary at ${bin}: run node scripts/engines.mjs`);
+  if (!existsSync(bin)) throw new Error(`no FerretDB binary at ${bin}: jest's global set-up provides one in FERRETDB_BIN`);
   const dir = mkdtempSync(join(tmpdir(), 'rotor-ferret-'));
   const engine = privateEngine(bin, (port) => [
     '--handler=sqlite', `--sqlite-url=file:${dir}/`, `--listen-addr=127.0.0.1:${port}`, `--state-dir=${dir}`,
