@@ -2,13 +2,16 @@ import { resolve } from 'node:path';
 import { ROOT } from '../test/helpers/server.js';
 import { benchPropagation } from './propagation.js';
 import { benchTimeToRevoke } from './time-to-revoke.js';
+import { benchThroughput } from './throughput.js';
 
 /**
  * `npm run bench [name...]`: starts the engines where needed, runs each benchmark in turn
  * (each starts its own servers on loopback, bounded in count and time) and prints one JSON
  * line per result.
  */
-const BENCHES: Record<string, () => Promise<Record<string, unknown>>> = {
+const BENCHES: Record<string, () => Promise<Record<string, unknown> | Record<string, unknown>[]>> = {
+  throughput: () => benchThroughput(),
+  'throughput-es256': () => benchThroughput(['ES256']),
   propagation: benchPropagation,
   'time-to-revoke-es256': () => benchTimeToRevoke('ES256', false),
   'time-to-revoke-rs256': () => benchTimeToRevoke('RS256', false),
@@ -25,7 +28,8 @@ async function main(): Promise<void> {
   process.env.MONGODB_URI ??= engines.mongodbUri;
   process.env.REDIS_URL ??= engines.redisUrl;
   for (const name of names.length > 0 ? names : Object.keys(BENCHES)) {
-    console.log(JSON.stringify({ ...(await BENCHES[name]!()), date: new Date().toISOString() }));
+    const results = await BENCHES[name]!();
+    for (const result of Array.isArray(results) ? results : [results]) console.log(JSON.stringify({ ...result, date: new Date().toISOString() }));
   }
 }
 

@@ -103,7 +103,9 @@ async function startFerretDB(root, log) {
   fs.mkdirSync(stateDir, { recursive: true });
   const args = [
     '--handler=sqlite',
-    `--sqlite-url=file:${sqliteDir}/`,
+    // WAL is already on; NORMAL syncs the log at checkpoints, not on every commit: a dev engine
+    // may lose its last writes on power loss, never its consistency.
+    `--sqlite-url=file:${sqliteDir}/?_pragma=synchronous(normal)`,
     `--listen-addr=${HOST}:${MONGO_PORT}`,
     `--state-dir=${stateDir}`,
     '--debug-addr=-', // "-" disables the debug HTTP listener (default 127.0.0.1:8088)

@@ -92,6 +92,7 @@ export async function startInstance(settings: Settings, kek: Kek, logger: Logger
       ]).catch((err: Error) => logger.warn('cannot schedule jobs yet', { error: err.message }));
     };
     redis.on('ready', schedule);
+    if (redis.status === 'ready') schedule();
   }
 
   let server: Server | undefined;

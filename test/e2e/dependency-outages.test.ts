@@ -17,6 +17,7 @@ describe('when a dependency goes down', () => {
     const kek = newKek();
     server = await startServer({ mongodbUri: mongo.url, kek, env: { REDIS_URL: redis.url } });
     await cliJson(['clients', 'add', '--client-id', 'svc', '--client-secret', SECRET], { MONGODB_URI: mongo.url, KEK: kek });
+    await cliJson(['clients', 'add', '--client-id', 'never-seen', '--client-secret', SECRET], { MONGODB_URI: mongo.url, KEK: kek });
   }, 60_000);
 
   afterAll(async () => {
@@ -43,11 +44,15 @@ describe('when a dependency goes down', () => {
     expect(readyAgain).toBe(200);
   }, 30_000);
 
-  it('losing MongoDB gives 503 with Retry-After, never a 500, and service resumes by itself', async () => {
+  it('losing MongoDB gives 503 with Retry-After where the database is needed, never a 500, and service resumes by itself', async () => {
+    expect((await issue()).status).toBe(200);
     await mongo.stop();
-    const down = await issue();
-    expect(down.status).toBe(503);
-    expect(down.body.error).toBe('temporarily_unavailable');
+    const res = await fetch(`${server.url}/token`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`never-seen:${SECRET}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('5');
+    expect(((await res.json()) as { error: string }).error).toBe('temporarily_unavailable');
+    // A client already known to this instance still gets JWT access tokens: they need no database.
+    expect((await issue()).status).toBe(200);
     const ready = await fetch(`${server.url}/readyz`);
     expect(ready.status).toBe(503);
     expect(ready.headers.get('retry-after')).not.toBeNull();

@@ -36,6 +36,18 @@ export function hiddenField(html: string, name: string): string {
   return match[1]!;
 }
 
+/** The first form of a page: where it posts and its hidden fields (CSRF token and the like). */
+function firstForm(html: string, pageUrl: string): { action: string; hidden: Record<string, string> } {
+  const form = /<form[^>]*action="([^"]*)"[^>]*>([\s\S]*?)<\/form>/i.exec(html);
+  if (!form) throw new Error(`no form in page ${pageUrl}: ${html.slice(0, 300)}`);
+  const hidden: Record<string, string> = {};
+  for (const input of form[2]!.matchAll(/<input[^>]*type="hidden"[^>]*>/gi)) {
+    const name = /name="([^"]*)"/.exec(input[0])?.[1];
+    if (name) hidden[name] = /value="([^"]*)"/.exec(input[0])?.[1] ?? '';
+  }
+  return { action: new URL(form[1]!.replace(/&amp;/g, '&'), pageUrl).toString(), hidden };
+}
+
 export interface LoginOptions {
   issuer: string;
   clientId: string;
@@ -78,10 +90,9 @@ export async function authorize(options: LoginOptions): Promise<{ code: string; 
   for (let pages = 0; pages < 4 && !step.url.startsWith(options.redirectUri); pages++) {
     const html = await step.res.text();
     if (step.res.status !== 200) throw new Error(`unexpected ${step.res.status} at ${step.url}: ${html.slice(0, 300)}`);
-    const csrf = hiddenField(html, 'csrf');
-    const next = html.includes('name="password"')
-      ? await browser.postForm(`${step.url}/login`, { login: options.username, password: options.password, csrf })
-      : await browser.postForm(`${step.url}/confirm`, { csrf });
+    const { action, hidden } = firstForm(html, step.url);
+    const credentials: Record<string, string> = html.includes('name="password"') ? { login: options.username, password: options.password } : {};
+    const next = await browser.postForm(action, { ...hidden, ...credentials });
     if (next.status === 401) throw new Error('login refused');
     step = await follow(browser, next, step.url, options.redirectUri);
   }

@@ -1,0 +1,114 @@
+import { jwtVerify, type CompactJWSHeaderParameters, type CryptoKey, type JWTPayload, type JWTVerifyOptions } from 'jose';
+import { JwksEventStream } from './event-stream.js';
+import type { JwksEventData } from './jwks-events.js';
+import { JwksCache } from './jwks-cache.js';
+import { jsonLineLogger, type VerifierLogger } from './logger.js';
+import { mapJoseError } from './map-jose-error.js';
+import { VerifierError } from './verifier-error.js';
+
+/** Options of {@link createVerifier}. Only `issuer` and `audience` are required. */
+export interface VerifierOptions {
+  /** The issuer URL, exactly as in the tokens' `iss` (Rotor's `ISSUER`). */
+  issuer: string;
+  /** The resource server's identifier: tokens must name it (or one of them) in `aud`. */
+  audience: string | string[];
+  /** Listen to `<issuer>/jwks/events` and drop revoked keys the moment the issuer says so. */
+  events?: boolean;
+  /** Default `<issuer>/jwks`. */
+  jwksUri?: string;
+  /** Default `<issuer>/jwks/events`. */
+  eventsUri?: string;
+  /** An unknown `kid` makes the verifier fetch the JWKS at most once per this many ms (default 30 000). */
+  cooldownMs?: number;
+  /**
+   * How long past its `Cache-Control` expiry the cached JWKS still verifies tokens while the
+   * issuer is unreachable (default 1 hour). Longer rides out longer outages, but also keeps a
+   * key the issuer withdrew during the outage usable for longer; set 0 to fail closed at once.
+   */
+  staleWindowMs?: number;
+  /** Leeway for `exp`, `nbf` and `iat`, in seconds (default 30). */
+  clockToleranceSec?: number;
+  /** Accepted `alg` values (default RS256, PS256, ES256, EdDSA). */
+  algorithms?: string[];
+  /** Timeout of one JWKS request, in ms (default 5 000). */
+  timeoutMs?: number;
+  /** Where outages and revocations are reported (default: JSON lines on `console.warn`). */
+  logger?: VerifierLogger;
+  /** The `fetch` used for the JWKS and the event stream (default the global one). */
+  fetch?: typeof globalThis.fetch;
+}
+
+/** The claims of a verified RFC 9068 access token. */
+export interface AccessTokenClaims extends JWTPayload {
+  scope?: string;
+  client_id?: string;
+}
+
+/** A resource server's view of one issuer. */
+export interface Verifier {
+  /** Resolves with the token's claims, or rejects with a {@link VerifierError}. */
+  verify(token: string): Promise<AccessTokenClaims>;
+  /** Stops the event stream and any request in flight, so the process can exit. */
+  close(): Promise<void>;
+}
+
+const TYPES = new Set(['at+jwt', 'application/at+jwt']);
+
+/**
+ * Verifies RFC 9068 JWT access tokens (`typ: at+jwt`, `kid` required) from `issuer` for
+ * `audience`, with the issuer's JWKS cached as its `Cache-Control` and `ETag` say.
+ */
+export function createVerifier(options: VerifierOptions): Verifier {
+  const { issuer, audience, events = false, cooldownMs = 30_000, staleWindowMs = 3600_000, clockToleranceSec = 30, timeoutMs = 5_000 } = options;
+  if (typeof issuer !== 'string' || !URL.canParse(issuer)) throw new TypeError('createVerifier: issuer must be a URL');
+  if (!audience || (Array.isArray(audience) && audience.length === 0)) throw new TypeError('createVerifier: audience is required');
+  const base = issuer.endsWith('/') ? issuer.slice(0, -1) : issuer;
+  const algorithms = options.algorithms ?? ['RS256', 'PS256', 'ES256', 'EdDSA'];
+  const logger = options.logger ?? jsonLineLogger();
+  const fetch = options.fetch ?? globalThis.fetch;
+  const cache = new JwksCache({ jwksUri: options.jwksUri ?? `${base}/jwks`, algorithms: new Set(algorithms), cooldownMs, staleWindowMs, timeoutMs, fetch, logger });
+  const verifyOptions: JWTVerifyOptions = { issuer, audience, algorithms, clockTolerance: clockToleranceSec, requiredClaims: ['exp'] };
+
+  const getKey = (header: CompactJWSHeaderParameters): CryptoKey | Promise<CryptoKey> => {
+    const { typ, kid } = header;
+    if (typ !== 'at+jwt' && !(typeof typ === 'string' && TYPES.has(typ.toLowerCase()))) throw new VerifierError('malformed', 'the token is not a JWT access token (typ must be at+jwt)');
+    if (typeof kid !== 'string' || kid === '') throw new VerifierError('malformed', 'the token header names no kid');
+    return cache.resolve(kid, header.alg);
+  };
+
+  let stream: JwksEventStream | undefined;
+  if (events) {
+    let version = -1;
+    stream = new JwksEventStream({
+      eventsUri: options.eventsUri ?? `${base}/jwks/events`,
+      fetch,
+      logger,
+      onEvent: (data: JwksEventData) => {
+        cache.revoke(data.revoked);
+        if (data.version < version) return; // an instance behind the others: its key list is older than ours
+        version = data.version;
+        const published = new Set(data.kids);
+        for (const kid of data.revoked) published.delete(kid);
+        cache.retain(published);
+        if ([...published].some((kid) => !cache.has(kid))) void cache.refreshNow();
+      },
+    });
+    stream.start();
+  }
+
+  return {
+    async verify(token: string): Promise<AccessTokenClaims> {
+      if (typeof token !== 'string' || token === '') throw new VerifierError('malformed', 'no token');
+      try {
+        const { payload } = await jwtVerify(token, getKey, verifyOptions);
+        return payload as AccessTokenClaims;
+      } catch (err) {
+        throw mapJoseError(err);
+      }
+    },
+    async close(): Promise<void> {
+      cache.close();
+      await stream?.close();
+    },
+  };
+}
