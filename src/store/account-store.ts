@@ -28,9 +28,17 @@ export class AccountExistsError extends Error {
 // A hash to compare against when the username is unknown, so both cases take as long.
 const DUMMY_HASH = hashPassword('rotor-timing-equaliser');
 
-/** End-user accounts: a stable random `sub`, a unique username, a scrypt password hash. */
+const CACHE_TTL_MS = 30_000;
+const CACHE_MAX = 10_000;
+
+/**
+ * End-user accounts: a stable random `sub`, a unique username, a scrypt password hash.
+ * Lookups by `sub` (every refresh and userinfo call) are cached for a short while; logins always
+ * read the database.
+ */
 export class AccountStore {
   readonly #model: Model<AccountDoc>;
+  readonly #bySub = new Map<string, { account: Account; expires: number }>();
 
   constructor(connection: Connection) {
     this.#model = (connection.models.Account as Model<AccountDoc> | undefined) ?? connection.model<AccountDoc>('Account', accountSchema, 'accounts');
@@ -59,7 +67,13 @@ export class AccountStore {
   }
 
   async findBySub(sub: string): Promise<Account | undefined> {
+    const cached = this.#bySub.get(sub);
+    if (cached && cached.expires > Date.now()) return cached.account;
     const doc = await this.#model.findById(sub).lean();
-    return doc ? { sub: doc._id, username: doc.username } : undefined;
+    if (!doc) return undefined;
+    const account = { sub: doc._id, username: doc.username };
+    if (this.#bySub.size >= CACHE_MAX) this.#bySub.delete(this.#bySub.keys().next().value!);
+    this.#bySub.set(sub, { account, expires: Date.now() + CACHE_TTL_MS });
+    return account;
   }
 }
