@@ -9,6 +9,7 @@ import { reconcile } from './catalog/reconcile.js';
 import { announceCatalog, subscribeCatalog } from './catalog/catalog-channel.js';
 import { createControls } from './catalog/create-controls.js';
 import { SpareKeys } from './catalog/spare-keys.js';
+import { auditTransitions } from './catalog/audit-transitions.js';
 import { adminRouter } from './admin/admin-router.js';
 import { ProviderHolder } from './provider/provider-holder.js';
 import { startCatalogPoll } from './provider/catalog-poll.js';
@@ -45,10 +46,11 @@ export async function startInstance(settings: Settings, kek: Kek, logger: Logger
   const redis = new Redis(settings.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
   redis.on('error', () => undefined);
   store.catalog.onCommitted = (version) => announceCatalog(redis, settings.queue.prefix, version, logger);
-  const { catalog } = await reconcile(store.catalog, settings.keys, kek, now);
   const spares = new SpareKeys(kek);
-  if (role !== 'worker') spares.warm(settings.keys.algorithms);
   const controls = createControls(settings, store, kek, logger, now, spares.take);
+  const { catalog, transitions } = await reconcile(store.catalog, settings.keys, kek, now);
+  await auditTransitions(controls.audit, 'system:startup', catalog.version, transitions);
+  if (role !== 'worker') spares.warm(settings.keys.algorithms);
 
   const holder = new ProviderHolder({
     settings, adapter: store.adapter, accounts: store.accounts, logger,

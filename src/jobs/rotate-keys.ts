@@ -1,6 +1,7 @@
 import type Queue from 'bull';
 import { reconcile } from '../catalog/reconcile.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
+import { auditTransitions } from '../catalog/audit-transitions.js';
 import type { Policy } from '../keys/policy.js';
 import type { Kek } from '../keys/seal.js';
 import type { CatalogRepository } from '../store/catalog-repository.js';
@@ -21,8 +22,9 @@ export interface RotateKeysDeps {
 
 /**
  * The rotation job: reconcile the catalog with the policy and the clock (the repository
- * announces the new version), and audit each transition. Works out what is due from the clock, never from counting ticks, so a missed run
- * (Redis down, every instance stopped) is caught up by the next one.
+ * announces the new version), and audit each transition. It works out what is due from the
+ * clock, never from counting ticks, so a missed run (Redis down, every instance stopped) is
+ * caught up by the next one.
  */
 export function processRotateKeys(queue: Queue.Queue, deps: RotateKeysDeps): void {
   void queue.process(ROTATE_KEYS_JOB, 1, async () => {
@@ -30,10 +32,7 @@ export function processRotateKeys(queue: Queue.Queue, deps: RotateKeysDeps): voi
       const { catalog, transitions } = await reconcile(deps.repo, deps.policy, deps.kek, deps.now);
       deps.metrics.reconcilerRuns.inc({ result: 'ok' });
       if (transitions.length === 0) return { version: catalog.version, transitions: 0 };
-      for (const transition of transitions) {
-        const target = transition.type === 'create' ? transition.alg : transition.kid;
-        await deps.audit.record({ actor: 'system:reconciler', action: `keys.${transition.type}`, target, version: catalog.version, outcome: 'ok', detail: transition.type === 'create' ? { state: transition.schedule.state, activatesAt: transition.schedule.activatesAt.toISOString() } : undefined });
-      }
+      await auditTransitions(deps.audit, 'system:reconciler', catalog.version, transitions);
       return { version: catalog.version, transitions: transitions.length };
     } catch (err) {
       deps.metrics.reconcilerRuns.inc({ result: 'error' });
