@@ -13,6 +13,7 @@ import { CliError } from './cli-error.js';
 import { Redis } from 'ioredis';
 import { hostname, userInfo } from 'node:os';
 import { createControls, type Controls } from '../catalog/create-controls.js';
+import { auditTransitions } from '../catalog/audit-transitions.js';
 import { announceCatalog, announceClient } from '../catalog/catalog-channel.js';
 
 export interface CliContext {
@@ -68,7 +69,12 @@ export async function openContext(json: boolean): Promise<CliContext> {
     },
     async provider() {
       // Only an empty catalog is bootstrapped here: the CLI must never rotate on its own clock.
-      const catalog = (await store.catalog.load()) ?? (await reconcile(store.catalog, settings.keys, kek, () => new Date())).catalog;
+      let catalog = await store.catalog.load();
+      if (!catalog) {
+        const bootstrapped = await reconcile(store.catalog, settings.keys, kek, () => new Date());
+        await auditTransitions(context.controls().audit, context.actor, bootstrapped.catalog.version, bootstrapped.transitions);
+        catalog = bootstrapped.catalog;
+      }
       // Validate against the algorithms the catalog signs with, whatever this CLI's own config says.
       const active = new Set(catalog.keys.filter((key) => key.state === 'active').map((key) => key.alg));
       const signing = [...settings.keys.algorithms.filter((alg) => active.has(alg)), ...[...active].filter((alg) => !settings.keys.algorithms.includes(alg))];
