@@ -3,6 +3,7 @@ import { ROOT } from '../test/helpers/server.js';
 import { benchPropagation } from './propagation.js';
 import { benchTimeToRevoke } from './time-to-revoke.js';
 import { benchThroughput } from './throughput.js';
+import { benchVerifier } from './verifier.js';
 
 /**
  * `npm run bench [name...]`: starts the engines where needed, runs each benchmark in turn
@@ -10,6 +11,7 @@ import { benchThroughput } from './throughput.js';
  * line per result.
  */
 const BENCHES: Record<string, () => Promise<Record<string, unknown> | Record<string, unknown>[]>> = {
+  verifier: benchVerifier,
   throughput: () => benchThroughput(),
   'throughput-es256': () => benchThroughput(['ES256']),
   propagation: benchPropagation,

@@ -1,6 +1,6 @@
 import { jwtVerify, type CompactJWSHeaderParameters, type CryptoKey, type JWTPayload, type JWTVerifyOptions } from 'jose';
+import { applyJwksEvents } from './apply-jwks-events.js';
 import { JwksEventStream } from './event-stream.js';
-import type { JwksEventData } from './jwks-events.js';
 import { JwksCache } from './jwks-cache.js';
 import { jsonLineLogger, type VerifierLogger } from './logger.js';
 import { mapJoseError } from './map-jose-error.js';
@@ -66,35 +66,22 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const algorithms = options.algorithms ?? ['RS256', 'PS256', 'ES256', 'EdDSA'];
   const logger = options.logger ?? jsonLineLogger();
   const fetch = options.fetch ?? globalThis.fetch;
-  const cache = new JwksCache({ jwksUri: options.jwksUri ?? `${base}/jwks`, algorithms: new Set(algorithms), cooldownMs, staleWindowMs, timeoutMs, fetch, logger });
-  const verifyOptions: JWTVerifyOptions = { issuer, audience, algorithms, clockTolerance: clockToleranceSec, requiredClaims: ['exp'] };
+  const accepted = new Set(algorithms);
+  const cache = new JwksCache({ jwksUri: options.jwksUri ?? `${base}/jwks`, algorithms: accepted, cooldownMs, staleWindowMs, timeoutMs, fetch, logger });
+  // No `algorithms` here: jose would build a Set from it on every call; getKey checks `accepted`.
+  const verifyOptions: JWTVerifyOptions = { issuer, audience, clockTolerance: clockToleranceSec, requiredClaims: ['exp'] };
 
   const getKey = (header: CompactJWSHeaderParameters): CryptoKey | Promise<CryptoKey> => {
-    const { typ, kid } = header;
+    const { typ, kid, alg } = header;
+    if (!accepted.has(alg)) throw new VerifierError('malformed', `the token is signed with ${String(alg).slice(0, 20)}, which this verifier does not accept`);
     if (typ !== 'at+jwt' && !(typeof typ === 'string' && TYPES.has(typ.toLowerCase()))) throw new VerifierError('malformed', 'the token is not a JWT access token (typ must be at+jwt)');
     if (typeof kid !== 'string' || kid === '') throw new VerifierError('malformed', 'the token header names no kid');
-    return cache.resolve(kid, header.alg);
+    return cache.resolve(kid, alg);
   };
 
-  let stream: JwksEventStream | undefined;
-  if (events) {
-    let version = -1;
-    stream = new JwksEventStream({
-      eventsUri: options.eventsUri ?? `${base}/jwks/events`,
-      fetch,
-      logger,
-      onEvent: (data: JwksEventData) => {
-        cache.revoke(data.revoked);
-        if (data.version < version) return; // an instance behind the others: its key list is older than ours
-        version = data.version;
-        const published = new Set(data.kids);
-        for (const kid of data.revoked) published.delete(kid);
-        cache.retain(published);
-        if ([...published].some((kid) => !cache.has(kid))) void cache.refreshNow();
-      },
-    });
-    stream.start();
-  }
+  const eventsUri = options.eventsUri ?? `${base}/jwks/events`;
+  const stream = events ? new JwksEventStream({ eventsUri, fetch, logger, onEvent: applyJwksEvents(cache) }) : undefined;
+  stream?.start();
 
   return {
     async verify(token: string): Promise<AccessTokenClaims> {

@@ -1,5 +1,5 @@
 import type { CryptoKey } from 'jose';
-import { freshnessMs } from './cache-control.js';
+import { fetchJwks } from './fetch-jwks.js';
 import { importKeys, type KeyTable } from './import-keys.js';
 import type { VerifierLogger } from './logger.js';
 import { Outage } from './outage.js';
@@ -18,7 +18,6 @@ export interface JwksCacheOptions {
 
 /** While the issuer fails, it is asked again at most this often (or once per cooldown if shorter). */
 const RETRY_MS = 5_000;
-const MAX_JWKS_CHARS = 1 << 20;
 
 /**
  * The issuer's public keys, kept as its `Cache-Control` says and revalidated with its `ETag`.
@@ -127,19 +126,10 @@ export class JwksCache {
   async #attempt(): Promise<void> {
     const { jwksUri, timeoutMs } = this.options;
     try {
-      const headers: Record<string, string> = { accept: 'application/jwk-set+json, application/json' };
-      if (this.#etag && this.#loaded) headers['if-none-match'] = this.#etag;
-      const res = await this.options.fetch(jwksUri, { headers, signal: AbortSignal.any([this.#closed.signal, AbortSignal.timeout(timeoutMs)]) });
-      const ttl = freshnessMs(res.headers.get('cache-control'), res.headers.get('age'));
-      if (res.status === 304 && this.#loaded) {
-        await res.body?.cancel();
-      } else if (res.status === 200) {
-        await this.#load(await res.text(), res.headers.get('etag') ?? undefined);
-      } else {
-        await res.body?.cancel();
-        throw new Error(`the JWKS endpoint answered ${res.status}`);
-      }
-      this.#freshUntil = Date.now() + ttl;
+      const signal = AbortSignal.any([this.#closed.signal, AbortSignal.timeout(timeoutMs)]);
+      const answer = await fetchJwks(this.options.fetch, jwksUri, this.#loaded ? this.#etag : undefined, signal);
+      if (answer.changed) await this.#load(answer.keys, answer.etag);
+      this.#freshUntil = Date.now() + answer.ttlMs;
       this.#outage.recovered({ jwksUri });
     } catch (err) {
       if (this.#closed.signal.aborted) return;
@@ -151,16 +141,13 @@ export class JwksCache {
     }
   }
 
-  async #load(text: string, etag: string | undefined): Promise<void> {
-    if (text.length > MAX_JWKS_CHARS) throw new Error('the JWKS is too large');
-    const body = JSON.parse(text) as { keys?: unknown };
-    if (typeof body !== 'object' || body === null || !Array.isArray(body.keys)) throw new Error('the JWKS endpoint did not answer a JWK Set');
+  async #load(keys: unknown[], etag: string | undefined): Promise<void> {
     const skip = (kid: unknown, reason: string): void => {
       if (this.#skipped.has(`${String(kid)} ${reason}`)) return; // once per key, not once per fetch
       this.#skipped.add(`${String(kid)} ${reason}`);
       this.options.logger.warn('skipping a JWKS member', { kid, reason });
     };
-    const { table, fingerprints } = await importKeys({ keys: body.keys }, this.options.algorithms, { table: this.#table, fingerprints: this.#fingerprints }, skip);
+    const { table, fingerprints } = await importKeys({ keys }, this.options.algorithms, { table: this.#table, fingerprints: this.#fingerprints }, skip);
     for (const kid of this.#revoked) table.delete(kid);
     this.#table = table;
     this.#fingerprints = fingerprints;

@@ -31,6 +31,7 @@ export class JwksIssuer {
   version = 1;
   #streams = new Set<ServerResponse>();
   #sockets = new Set<Socket>();
+  #timers = new Set<NodeJS.Timeout>();
   #server: Server;
   port = 0;
 
@@ -95,6 +96,8 @@ export class JwksIssuer {
   async down(): Promise<void> {
     this.dropStreams();
     for (const socket of this.#sockets) socket.destroy();
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
     await new Promise<void>((done) => this.#server.close(() => done()));
     this.#server = this.#create();
   }
@@ -139,8 +142,10 @@ export class JwksIssuer {
         }
         res.writeHead(200, { ...headers, 'Content-Type': 'application/jwk-set+json' }).end(body);
       };
-      if (this.delayMs > 0) setTimeout(answer, this.delayMs);
-      else answer();
+      if (this.delayMs > 0) {
+        const timer = setTimeout(() => { this.#timers.delete(timer); answer(); }, this.delayMs);
+        this.#timers.add(timer);
+      } else answer();
       return;
     }
     if (req.url === '/jwks/events') {

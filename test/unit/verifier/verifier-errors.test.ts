@@ -86,7 +86,6 @@ describe('why a token is refused', () => {
       await events.verify(token);
       while (issuer.listeners === 0) await new Promise((r) => setTimeout(r, 10));
       issuer.emit({ kids: [], revoked: [key.kid] });
-      await expect.poll?.(() => undefined);
       let code: VerifierErrorCode | undefined;
       for (let i = 0; i < 100 && code !== 'revoked_key'; i++) {
         code = await events.verify(token).then(() => undefined, (err: VerifierError) => err.code);
@@ -95,8 +94,6 @@ describe('why a token is refused', () => {
       expect(code).toBe('revoked_key');
     } finally {
       await events.close();
-      issuer.published.clear();
-      issuer.published.add(key.kid);
     }
   });
 

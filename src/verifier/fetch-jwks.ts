@@ -1,0 +1,33 @@
+import { freshnessMs } from './cache-control.js';
+
+/** What one JWKS request brought: a new set, or confirmation that ours is current. */
+export type JwksAnswer =
+  | { changed: true; keys: unknown[]; etag: string | undefined; ttlMs: number }
+  | { changed: false; ttlMs: number };
+
+const MAX_JWKS_CHARS = 1 << 20;
+
+/**
+ * `GET <jwksUri>`, conditional on `etag` when given. Resolves with a 200's keys or a 304; rejects
+ * on anything else (network error, timeout, other status, not a JWK Set) — all of which mean
+ * "the issuer is unreachable" to the caller.
+ */
+export async function fetchJwks(fetch: typeof globalThis.fetch, jwksUri: string, etag: string | undefined, signal: AbortSignal): Promise<JwksAnswer> {
+  const headers: Record<string, string> = { accept: 'application/jwk-set+json, application/json' };
+  if (etag) headers['if-none-match'] = etag;
+  const res = await fetch(jwksUri, { headers, signal });
+  const ttlMs = freshnessMs(res.headers.get('cache-control'), res.headers.get('age'));
+  if (res.status === 304 && etag) {
+    await res.body?.cancel();
+    return { changed: false, ttlMs };
+  }
+  if (res.status !== 200) {
+    await res.body?.cancel();
+    throw new Error(`the JWKS endpoint answered ${res.status}`);
+  }
+  const text = await res.text();
+  if (text.length > MAX_JWKS_CHARS) throw new Error('the JWKS is too large');
+  const body = JSON.parse(text) as { keys?: unknown };
+  if (typeof body !== 'object' || body === null || !Array.isArray(body.keys)) throw new Error('the JWKS endpoint did not answer a JWK Set');
+  return { changed: true, keys: body.keys, etag: res.headers.get('etag') ?? undefined, ttlMs };
+}
