@@ -29,34 +29,38 @@ export interface AppDeps {
   admin: Router;
 }
 
+/** Paths Rotor answers itself; everything else belongs to oidc-provider. */
+const OWN_PATHS = /^\/(?:jwks(?:\/events)?|healthz|readyz|metrics|admin(?:\/.*)?|interaction\/.*)$/;
+
 /**
- * The Koa app: Rotor's own routes first (health, JWKS and its events, metrics, admin API, interactions), then everything else is
- * handed to the oidc-provider of the current catalog version.
+ * The Koa app: Rotor's own routes (health, JWKS and its events, metrics, admin API,
+ * interactions); every other request goes straight to the oidc-provider of the current catalog
+ * version, past Rotor's routers, since the token endpoint is the hot path.
  */
 export function createApp(deps: AppDeps): Koa {
   const { settings, holder, logger } = deps;
   const app = new Koa({ proxy: settings.http.trustProxy });
   app.silent = true;
   app.use(securityHeaders(settings.issuer.startsWith('https:')));
+  app.use(async (ctx, next) => {
+    if (OWN_PATHS.test(ctx.path)) return next();
+    ctx.respond = false;
+    await holder.state.handler(ctx.req, ctx.res);
+  });
   app.use(errorHandler(logger));
 
-  const health = healthRouter(deps.connection, deps.redis, holder);
-  app.use(health.routes());
-
-  const jwks = new Router();
-  jwks.get('/jwks', jwksRoute(holder, settings.keys, settings.jwks.maxAge, deps.now));
-  jwks.get('/jwks/events', deps.events.route());
-  jwks.get('/metrics', metricsRoute(deps.metrics));
-  app.use(jwks.routes());
-
+  const own = new Router();
+  own.get('/jwks', jwksRoute(holder, settings.keys, settings.jwks.maxAge, deps.now));
+  own.get('/jwks/events', deps.events.route());
+  own.get('/metrics', metricsRoute(deps.metrics));
+  app.use(healthRouter(deps.connection, deps.redis, holder).routes());
+  app.use(own.routes()).use(own.allowedMethods());
   app.use(deps.admin.routes()).use(deps.admin.allowedMethods());
 
   const interactions = interactionRouter({ provider: () => holder.state.provider, accounts: deps.accounts, csrfKey: deps.csrfKey, logger });
   app.use(interactions.routes()).use(interactions.allowedMethods());
-
-  app.use(async (ctx) => {
-    ctx.respond = false;
-    await holder.state.handler(ctx.req, ctx.res);
+  app.use((ctx) => {
+    ctx.throw(404, 'no such path');
   });
   return app;
 }

@@ -70,6 +70,8 @@ export function createProvider({ settings, adapter, accounts, cookieKeys, logger
     async issueRefreshToken(_ctx, client) {
       return client.grantTypeAllowed('refresh_token');
     },
+    // Every use of a refresh token rotates it, for confidential clients too (CONTRACT.md).
+    rotateRefreshToken: true,
     expiresWithSession: async () => false,
     ttl: ttlConfig(settings.tokens) as never,
     renderError: async (ctx, out) => renderErrorPage(ctx, out),

@@ -24,6 +24,7 @@ describe('OpenID Connect flows on two instances of one deployment', () => {
     await cliJson(['users', 'add', '--username', 'alice', '--password-stdin'], cliEnv, 'correct horse battery\n');
     await cliJson(['clients', 'add', '--client-id', 'spa', '--public', '--redirect-uri', REDIRECT, '--scope', 'openid offline_access profile api:read'], cliEnv);
     await cliJson(['clients', 'add', '--client-id', 'svc', '--client-secret', 'svc-secret-0123456789', '--scope', 'api:read api:write'], cliEnv);
+    await cliJson(['clients', 'add', '--client-id', 'web', '--client-secret', 'web-secret-0123456789', '--redirect-uri', REDIRECT, '--scope', 'openid offline_access api:read'], cliEnv);
   }, 60_000);
 
   afterAll(async () => {
@@ -62,6 +63,17 @@ describe('OpenID Connect flows on two instances of one deployment', () => {
       expect(seen.has(current)).toBe(false);
       seen.add(current);
     }
+  });
+
+  it('a confidential client\'s refresh token rotates on every use too', async () => {
+    const { code, verifier } = await authorize({ issuer, clientId: 'web', redirectUri: REDIRECT, scope: 'openid offline_access api:read', username: 'alice', password: 'correct horse battery' });
+    const web: [string, string] = ['web', 'web-secret-0123456789'];
+    const first = (await tokenRequest(issuer, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT }, web)).body.refresh_token as string;
+    const second = await tokenRequest(a.url, { grant_type: 'refresh_token', refresh_token: first }, web);
+    expect(second.status).toBe(200);
+    expect(second.body.refresh_token).not.toBe(first);
+    const replay = await tokenRequest(b.url, { grant_type: 'refresh_token', refresh_token: first }, web);
+    expect(replay.body.error).toBe('invalid_grant');
   });
 
   it('a refresh token issued by one instance is accepted by the other', async () => {
