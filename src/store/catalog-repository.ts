@@ -85,6 +85,9 @@ export class CatalogRepository {
   async version(): Promise<number | undefined> {
     if (this.#newestSeen === 0) {
       const doc = await this.#model.findOne({}, { version: 1 }).sort({ version: -1 }).lean();
+      if (doc && (typeof doc.version !== 'number' || doc._id !== idFor(doc.version))) {
+        throw new CatalogCorruptError(`key catalog in MongoDB is invalid: document ${JSON.stringify(doc._id)} is not a catalog version this Rotor writes`);
+      }
       this.#newestSeen = doc?.version ?? 0;
     }
     while (this.#newestSeen > 0 && await this.#exists(this.#newestSeen + 1)) this.#newestSeen++;

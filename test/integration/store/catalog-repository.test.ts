@@ -104,6 +104,14 @@ describe('compare-and-set on the catalog version', () => {
     expect((error as Error).message).toContain('keys.0.state');
   });
 
+  it('a catalog document in a format this Rotor does not write is refused on load, not misread', async () => {
+    await emptyCatalog();
+    await store.connection.db!.collection('key_catalog').insertOne({ _id: 'catalog', version: 1, keys: [] } as never);
+    const fresh = new CatalogRepository(store.connection);
+    await expect(fresh.load()).rejects.toThrow(/document "catalog" is not a catalog version/);
+    await store.connection.db!.collection('key_catalog').deleteMany({});
+  });
+
   it('a catalog holding a private member in a public JWK is refused on load', async () => {
     const repo = await emptyCatalog();
     await repo.compareAndSet(0, [handMadeKey('a')]);
