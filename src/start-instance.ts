@@ -40,7 +40,8 @@ const redactUri = (uri: string): string => uri.replace(/\/\/[^@/]*@/, '//***@');
  */
 export async function startInstance(settings: Settings, kek: Kek, logger: Logger, role: Role): Promise<Instance> {
   const now = (): Date => new Date();
-  const store = await openStore(settings.mongodbUri, kek).catch((err: Error) => {
+  // A spent refresh token must be remembered for as long as it could otherwise still be used.
+  const store = await openStore(settings.mongodbUri, kek, { keepSpentSeconds: settings.tokens.refreshTokenTTL + 86400 }).catch((err: Error) => {
     throw new StartupError(`MongoDB at ${redactUri(settings.mongodbUri)} is unreachable: ${err.message}`);
   });
   const redis = new Redis(settings.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });

@@ -3,6 +3,7 @@ import type { JWK } from 'jose';
 import type { Settings } from '../settings/load-settings.js';
 import type { AccountStore } from '../store/account-store.js';
 import { isStoreDown } from '../store/connect.js';
+import { DOUBLE_SPEND } from '../store/oidc-adapter.js';
 import type { Logger } from '../logging/create-logger.js';
 import { resourceIndicators, supportedScopes, type AccessTokenSigner } from './resources.js';
 import { ttlConfig } from './ttl.js';
@@ -25,6 +26,18 @@ export interface ProviderDeps {
 export interface ProviderKeys {
   jwks: JWK[];
   signer: AccessTokenSigner;
+}
+
+/** What oidc-provider does on refresh-token reuse: every token of the grant, and the grant, go. */
+async function revokeGrant(provider: Provider, ctx: KoaContextWithOIDC, grantId: string): Promise<void> {
+  const grants = provider.Grant as unknown as { adapter: Adapter };
+  await Promise.all([
+    provider.AccessToken.revokeByGrantId(grantId),
+    provider.RefreshToken.revokeByGrantId(grantId),
+    provider.AuthorizationCode.revokeByGrantId(grantId),
+    grants.adapter.destroy(grantId),
+  ]);
+  provider.emit('grant.revoked', ctx, grantId);
 }
 
 function firstPartyValidator(_ctx: KoaContextWithOIDC, key: string, value: unknown): void {
@@ -96,9 +109,12 @@ export function createProvider({ settings, adapter, accounts, cookieKeys, logger
     const reuse = ctx.oidc.route === 'token';
     onAudit?.({ actor: ctx.oidc.client?.clientId ?? 'unknown', action: reuse ? 'refresh_token.reuse' : 'grant.revoke', target: grantId, outcome: 'ok', detail: { route: String(ctx.oidc.route) } });
   });
-  // A dependency outage is a 503 the client may retry, not a bug of ours (a 500).
+  // A dependency outage is a 503 the client may retry, not a bug of ours (a 500). A single-use
+  // artifact spent twice at once (the adapter marks the request) revokes its grant, as reuse does.
   provider.use(async (ctx, next) => {
     await next();
+    const doubleSpent = ctx.state[DOUBLE_SPEND] as string | undefined;
+    if (doubleSpent) await revokeGrant(provider, ctx as KoaContextWithOIDC, doubleSpent);
     if (ctx.status === 500 && ctx.state.storeDown) {
       ctx.status = 503;
       ctx.set('Retry-After', '5');

@@ -1,5 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import type { Adapter, AdapterPayload } from 'oidc-provider';
+import Provider, { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
+import { consumptionModel, SINGLE_USE_KINDS, spend, spentAt } from './consumption.js';
 
 /**
  * One document per oidc-provider artifact. The payload is stored as a JSON string: its maps
@@ -41,22 +42,37 @@ export function artifactModel(connection: Connection, kind: string): Model<Artif
   return (connection.models[name] as Model<ArtifactDoc> | undefined) ?? connection.model<ArtifactDoc>(name, artifactSchema, collectionName(kind));
 }
 
-function toPayload(doc: ArtifactDoc | null): AdapterPayload | undefined {
+function toPayload(doc: ArtifactDoc | null, consumed = doc?.consumed): AdapterPayload | undefined {
   if (!doc) return undefined;
   if (doc.expiresAt && doc.expiresAt.getTime() <= Date.now()) return undefined;
   const payload: unknown = JSON.parse(doc.payload);
   if (payload === null || typeof payload !== 'object') return undefined;
   const out = payload as AdapterPayload;
-  if (doc.consumed) out.consumed = Math.floor(doc.consumed.getTime() / 1000);
+  if (consumed) out.consumed = Math.floor(consumed.getTime() / 1000);
   return out;
 }
 
-/** oidc-provider's storage adapter, on MongoDB through mongoose. */
+/** Set on the request when a single-use artifact was spent twice at once; create-provider revokes its grant. */
+export const DOUBLE_SPEND = 'rotorDoubleSpentGrant';
+
+/**
+ * oidc-provider's storage adapter, on MongoDB through mongoose. Refresh tokens and
+ * authorization codes are spent by a unique-key insert (see `consumption.ts`): a second spend,
+ * even one racing the first, fails with `invalid_grant` and marks the request so the grant is
+ * revoked, as for any reuse.
+ */
 export class MongoAdapter implements Adapter {
   readonly #model: Model<ArtifactDoc>;
+  readonly #kind: string;
+  readonly #consumptions: ReturnType<typeof consumptionModel>;
+  readonly #keepSpentSeconds: number;
 
-  constructor(connection: Connection, kind: string) {
+  /** `keepSpentSeconds`: how long a spending is remembered (at least the longest token lifetime). */
+  constructor(connection: Connection, kind: string, keepSpentSeconds = 31 * 86400) {
     this.#model = artifactModel(connection, kind);
+    this.#kind = kind;
+    this.#consumptions = consumptionModel(connection);
+    this.#keepSpentSeconds = keepSpentSeconds;
   }
 
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
@@ -72,7 +88,9 @@ export class MongoAdapter implements Adapter {
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    return toPayload(await this.#model.findById(id).lean());
+    if (!SINGLE_USE_KINDS.has(this.#kind)) return toPayload(await this.#model.findById(id).lean());
+    const [doc, spent] = await Promise.all([this.#model.findById(id).lean(), spentAt(this.#consumptions, this.#kind, id)]);
+    return toPayload(doc, spent);
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
@@ -84,7 +102,15 @@ export class MongoAdapter implements Adapter {
   }
 
   async consume(id: string): Promise<void> {
-    await this.#model.updateOne({ _id: id }, { $set: { consumed: new Date() } });
+    if (!SINGLE_USE_KINDS.has(this.#kind)) {
+      await this.#model.updateOne({ _id: id }, { $set: { consumed: new Date() } });
+      return;
+    }
+    if (await spend(this.#consumptions, this.#kind, id, this.#keepSpentSeconds)) return;
+    const doc = await this.#model.findById(id, { grantId: 1 }).lean();
+    const ctx = Provider.ctx;
+    if (ctx && doc?.grantId) ctx.state[DOUBLE_SPEND] = doc.grantId;
+    throw new errors.InvalidGrant('grant request is invalid');
   }
 
   async destroy(id: string): Promise<void> {
@@ -99,15 +125,17 @@ export class MongoAdapter implements Adapter {
 /** Creates the indexes of every artifact collection (idempotent). */
 export async function ensureArtifactIndexes(connection: Connection): Promise<void> {
   for (const kind of ARTIFACT_KINDS) await artifactModel(connection, kind).createIndexes();
+  await consumptionModel(connection).createIndexes();
 }
 
-/** Deletes expired artifacts of every kind; returns how many went. */
+/** Deletes expired artifacts of every kind, and spendings past their keeping; returns how many went. */
 export async function deleteExpiredArtifacts(connection: Connection, now = new Date()): Promise<number> {
   let deleted = 0;
   for (const kind of ARTIFACT_KINDS) {
     const result = await artifactModel(connection, kind).deleteMany({ expiresAt: { $lte: now } });
     deleted += result.deletedCount;
   }
+  deleted += (await consumptionModel(connection).deleteMany({ expiresAt: { $lte: now } })).deletedCount;
   return deleted;
 }
 

@@ -20,7 +20,7 @@ export interface Store {
 }
 
 /** Connects to MongoDB, makes sure the indexes exist and hands out the repositories. */
-export async function openStore(uri: string, kek: Kek): Promise<Store> {
+export async function openStore(uri: string, kek: Kek, options: { keepSpentSeconds?: number } = {}): Promise<Store> {
   const connection = await connectStore(uri);
   const accounts = new AccountStore(connection);
   const clients = new ClientStore(connection, kek);
@@ -38,7 +38,7 @@ export async function openStore(uri: string, kek: Kek): Promise<Store> {
     adapter(name) {
       if (name === 'Client') return clientAdapter;
       let adapter = adapters.get(name);
-      if (!adapter) adapters.set(name, adapter = new MongoAdapter(connection, name));
+      if (!adapter) adapters.set(name, adapter = new MongoAdapter(connection, name, options.keepSpentSeconds));
       return adapter;
     },
     close: () => connection.close(),

@@ -99,6 +99,17 @@ describe('OpenID Connect flows on two instances of one deployment', () => {
     expect(audit).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'refresh_token.reuse', actor: 'spa', outcome: 'ok' })]));
   });
 
+  it('the same refresh token sent five times at once is honoured once, and the grant is revoked', async () => {
+    const { code, verifier } = await login();
+    const token = (await redeem(code, verifier)).body.refresh_token as string;
+    const answers = await Promise.all([a, b, a, b, a].map((server) => refresh(server, token)));
+    const won = answers.filter((answer) => answer.status === 200);
+    expect(won).toHaveLength(1);
+    for (const lost of answers.filter((answer) => answer.status !== 200)) expect(lost.body.error).toBe('invalid_grant');
+    const next = await refresh(a, won[0]!.body.refresh_token as string);
+    expect(next.body.error).toBe('invalid_grant');
+  });
+
   it('client credentials gets a JWT for the default resource', async () => {
     const { status, body } = await tokenRequest(b.url, { grant_type: 'client_credentials', scope: 'api:write' }, ['svc', 'svc-secret-0123456789']);
     expect(status).toBe(200);
