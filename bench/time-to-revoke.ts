@@ -1,7 +1,7 @@
 import { cpus } from 'node:os';
 import { tokenRequest } from '../test/helpers/browser.js';
 import { SseListener } from '../test/helpers/sse.js';
-import { startCluster } from './cluster.js';
+import { startCluster } from '../test/helpers/cluster.js';
 import { summary, round } from './stats.js';
 
 const ROLLOVERS = Number(process.env.BENCH_ROLLOVERS ?? 40);

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import mongoose from 'mongoose';
-import { startServer, freePort, writeConfig, type RunningServer } from '../helpers/server.js';
+import { startServer, writeConfig, type RunningServer } from '../helpers/server.js';
+import { startCluster, type Cluster } from '../helpers/cluster.js';
 import { cliJson, runCli } from '../helpers/cli.js';
 import { newKek, uniqueMongoUri } from '../helpers/engines.js';
 import { tokenRequest } from '../helpers/browser.js';
@@ -14,27 +15,25 @@ const ALL_ADMIN = 'admin:keys admin:emergency admin:audit';
 interface KeyView { kid: string; alg: string; state: string; reason?: string; revokedAt?: string }
 
 describe('the admin API', () => {
-  const mongodbUri = uniqueMongoUri('admin');
-  const kek = newKek();
   const config = { keys: { algorithms: ['ES256'] }, admin: { rotationMinInterval: '1h' }, catalog: { pollInterval: '30s' } };
-  const cliEnv = { MONGODB_URI: mongodbUri, KEK: kek, ROTOR_CONFIG: writeConfig(config) };
+  let cluster: Cluster;
+  let mongodbUri: string;
+  let cliEnv: Record<string, string>;
   let issuer: string;
   let a: RunningServer;
   let b: RunningServer;
 
   beforeAll(async () => {
-    const port = await freePort();
-    issuer = `http://127.0.0.1:${port}`;
-    [a, b] = await Promise.all([startServer({ mongodbUri, kek, config, port, issuer }), startServer({ mongodbUri, kek, config, issuer })]);
-    await cliJson(['clients', 'add', '--client-id', 'security', '--client-secret', SECRET, '--scope', ALL_ADMIN], cliEnv);
-    await cliJson(['clients', 'add', '--client-id', 'reader', '--client-secret', SECRET, '--scope', 'admin:keys'], cliEnv);
-    await cliJson(['clients', 'add', '--client-id', 'svc', '--client-secret', SECRET, '--scope', 'api:read'], cliEnv);
+    cluster = await startCluster('admin', 2, config, [
+      ['--client-id', 'security', '--client-secret', SECRET, '--scope', ALL_ADMIN],
+      ['--client-id', 'reader', '--client-secret', SECRET, '--scope', 'admin:keys'],
+      ['--client-id', 'svc', '--client-secret', SECRET, '--scope', 'api:read'],
+    ]);
+    ({ issuer, mongodbUri, cliEnv } = cluster);
+    [a, b] = cluster.servers as [RunningServer, RunningServer];
   }, 60_000);
 
-  afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await dropDatabase(mongodbUri);
-  });
+  afterAll(() => cluster?.close());
 
   const token = async (clientId: string, scope?: string): Promise<string> => {
     const { status, body } = await tokenRequest(a.url, { grant_type: 'client_credentials', ...(scope ? { scope } : {}) }, [clientId, SECRET]);

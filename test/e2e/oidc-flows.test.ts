@@ -1,36 +1,32 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createRemoteJWKSet, jwtVerify, decodeProtectedHeader } from 'jose';
-import { startServer, freePort, type RunningServer } from '../helpers/server.js';
+import type { RunningServer } from '../helpers/server.js';
+import { startCluster, type Cluster } from '../helpers/cluster.js';
 import { cliJson } from '../helpers/cli.js';
-import { newKek, uniqueMongoUri } from '../helpers/engines.js';
 import { authorize, tokenRequest, Browser, hiddenField } from '../helpers/browser.js';
-import { dropDatabase, dumpDatabase } from '../helpers/database.js';
+import { dumpDatabase } from '../helpers/database.js';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
 
 describe('OpenID Connect flows on two instances of one deployment', () => {
-  const mongodbUri = uniqueMongoUri('flows');
-  const kek = newKek();
-  const cliEnv = { MONGODB_URI: mongodbUri, KEK: kek };
+  let cluster: Cluster;
   let issuer: string;
+  let mongodbUri: string;
   let a: RunningServer;
   let b: RunningServer;
 
   beforeAll(async () => {
-    const port = await freePort();
-    issuer = `http://127.0.0.1:${port}`;
-    a = await startServer({ mongodbUri, kek, port, issuer });
-    b = await startServer({ mongodbUri, kek, issuer });
-    await cliJson(['users', 'add', '--username', 'alice', '--password-stdin'], cliEnv, 'correct horse battery\n');
-    await cliJson(['clients', 'add', '--client-id', 'spa', '--public', '--redirect-uri', REDIRECT, '--scope', 'openid offline_access profile api:read'], cliEnv);
-    await cliJson(['clients', 'add', '--client-id', 'svc', '--client-secret', 'svc-secret-0123456789', '--scope', 'api:read api:write'], cliEnv);
-    await cliJson(['clients', 'add', '--client-id', 'web', '--client-secret', 'web-secret-0123456789', '--redirect-uri', REDIRECT, '--scope', 'openid offline_access api:read'], cliEnv);
+    cluster = await startCluster('flows', 2, {}, [
+      ['--client-id', 'spa', '--public', '--redirect-uri', REDIRECT, '--scope', 'openid offline_access profile api:read'],
+      ['--client-id', 'svc', '--client-secret', 'svc-secret-0123456789', '--scope', 'api:read api:write'],
+      ['--client-id', 'web', '--client-secret', 'web-secret-0123456789', '--redirect-uri', REDIRECT, '--scope', 'openid offline_access api:read'],
+    ]);
+    ({ issuer, mongodbUri } = cluster);
+    [a, b] = cluster.servers as [RunningServer, RunningServer];
+    await cliJson(['users', 'add', '--username', 'alice', '--password-stdin'], cluster.cliEnv, 'correct horse battery\n');
   }, 60_000);
 
-  afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await dropDatabase(mongodbUri);
-  });
+  afterAll(() => cluster?.close());
 
   const login = () => authorize({ issuer, clientId: 'spa', redirectUri: REDIRECT, scope: 'openid offline_access profile api:read', username: 'alice', password: 'correct horse battery' });
   const redeem = async (code: string, verifier: string) => tokenRequest(issuer, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT, client_id: 'spa' });

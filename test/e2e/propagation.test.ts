@@ -9,6 +9,7 @@ import { SseListener } from '../helpers/sse.js';
 import { startPrivateRedis, type PrivateEngine } from '../helpers/private-engines.js';
 import { CatalogRepository } from '../../src/store/catalog-repository.js';
 import { plan } from '../../src/keys/plan.js';
+import { FAST_POLICY } from '../helpers/fast-policy.js';
 
 const SECRET = 'svc-secret-0123456789';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -72,12 +73,7 @@ describe('a planned rotation on demand reaches every instance', () => {
 describe('when Redis is down for longer than a tick', () => {
   const mongodbUri = uniqueMongoUri('redisdown');
   const kek = newKek();
-  const policy = {
-    keys: { algorithms: ['ES256'], rotationInterval: '6s', prePublish: '4s', overlap: '5s', tick: '1s' },
-    jwks: { maxAge: '2s' },
-    tokens: { accessTokenTTL: '3s', idTokenTTL: '3s', clockSkew: '1s' },
-    catalog: { pollInterval: '1s' },
-  };
+  const policy = FAST_POLICY;
   let redis: PrivateEngine;
   let server: RunningServer;
 

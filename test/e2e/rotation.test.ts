@@ -1,46 +1,35 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startServer, freePort, type RunningServer } from '../helpers/server.js';
-import { cliJson } from '../helpers/cli.js';
-import { newKek, uniqueMongoUri } from '../helpers/engines.js';
+import { startServer, type RunningServer } from '../helpers/server.js';
+import { startCluster, type Cluster } from '../helpers/cluster.js';
 import { tokenRequest } from '../helpers/browser.js';
-import { dropDatabase } from '../helpers/database.js';
 import { CachingResourceServer } from '../helpers/resource-server.js';
 import { CatalogObserver } from '../helpers/catalog-observer.js';
+import { FAST_POLICY } from '../helpers/fast-policy.js';
 import { decodeProtectedHeader, decodeJwt } from 'jose';
 
 const SECRET = 'svc-secret-0123456789';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A policy in seconds that satisfies the start-up rules with little to spare. */
-export const FAST_POLICY = {
-  keys: { algorithms: ['ES256'], rotationInterval: '6s', prePublish: '4s', overlap: '5s', tick: '1s' },
-  jwks: { maxAge: '2s' },
-  tokens: { accessTokenTTL: '3s', idTokenTTL: '3s', clockSkew: '1s' },
-  catalog: { pollInterval: '1s' },
-};
 
 describe('keys rotate by themselves on every instance', () => {
-  const mongodbUri = uniqueMongoUri('rotation');
-  const kek = newKek();
   const config = { ...FAST_POLICY, queue: { prefix: `rotor-test-${Date.now()}` } };
   const observer = new CatalogObserver();
+  let cluster: Cluster;
   let issuer: string;
   let a: RunningServer;
   let b: RunningServer;
 
   beforeAll(async () => {
-    const port = await freePort();
-    issuer = `http://127.0.0.1:${port}`;
-    a = await startServer({ mongodbUri, kek, config, port, issuer });
-    b = await startServer({ mongodbUri, kek, config, issuer });
-    await cliJson(['clients', 'add', '--client-id', 'svc', '--client-secret', SECRET], { MONGODB_URI: mongodbUri, KEK: kek });
-    await observer.start(mongodbUri, ['ES256']);
+    cluster = await startCluster('rotation', 2, config, [['--client-id', 'svc', '--client-secret', SECRET]]);
+    issuer = cluster.issuer;
+    [a, b] = cluster.servers as [RunningServer, RunningServer];
+    await observer.start(cluster.mongodbUri, ['ES256']);
   }, 60_000);
 
   afterAll(async () => {
     await observer.stop();
-    await Promise.all([a?.stop(), b?.stop()]);
-    await dropDatabase(mongodbUri);
+    await b?.stop();
+    await cluster?.close();
   });
 
   it('across three rotations, and an instance killed mid-rotation, every token verifies for its whole life at a caching resource server', async () => {
@@ -56,7 +45,7 @@ describe('keys rotate by themselves on every instance', () => {
       if (!killed && elapsed > 9_000) {
         killed = true;
         await b.kill();
-        b = await startServer({ mongodbUri, kek, config, issuer, port: b.port });
+        b = await startServer({ mongodbUri: cluster.mongodbUri, kek: cluster.kek, config, issuer, port: b.port });
       }
       const instance = issued % 2 === 0 ? a : b;
       const { status, body } = await tokenRequest(instance.url, { grant_type: 'client_credentials' }, ['svc', SECRET]);

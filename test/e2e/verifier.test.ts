@@ -9,18 +9,12 @@ import { dropDatabase } from '../helpers/database.js';
 import { newKek, uniqueMongoUri } from '../helpers/engines.js';
 import { recordingLogger } from '../helpers/recording-logger.js';
 import { freePort, startServer, writeConfig, type RunningServer } from '../helpers/server.js';
+import { FAST_POLICY } from '../helpers/fast-policy.js';
 
 const SECRET = 'verifier-secret-0123456789';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const codeOf = (promise: Promise<unknown>): Promise<string> => promise.then(() => 'ok', (err: VerifierError) => err.code);
 
-/** Rotation in seconds (see rotation.test.ts): a key signs for 6 s, is published 4 s ahead, the JWKS max-age is 2 s. */
-const FAST_POLICY = {
-  keys: { algorithms: ['ES256'], rotationInterval: '6s', prePublish: '4s', overlap: '5s', tick: '1s' },
-  jwks: { maxAge: '2s' },
-  tokens: { accessTokenTTL: '3s', idTokenTTL: '3s', clockSkew: '1s' },
-  catalog: { pollInterval: '1s' },
-};
 
 describe('resource servers verify Rotor\'s tokens with rotor/verifier', () => {
   const mongodbUri = uniqueMongoUri('verifier');

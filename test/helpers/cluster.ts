@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { startServer, freePort, writeConfig, type RunningServer } from '../test/helpers/server.js';
-import { cliJson } from '../test/helpers/cli.js';
-import { uniqueMongoUri } from '../test/helpers/engines.js';
-import { dropDatabase } from '../test/helpers/database.js';
+import { startServer, freePort, writeConfig, type RunningServer } from './server.js';
+import { cliJson } from './cli.js';
+import { uniqueMongoUri } from './engines.js';
+import { dropDatabase } from './database.js';
 
 export interface Cluster {
   issuer: string;
@@ -13,8 +13,11 @@ export interface Cluster {
   close(): Promise<void>;
 }
 
-/** Starts `size` Rotor instances of one deployment (one issuer, one KEK, one fresh database). */
-export async function startCluster(label: string, size: number, config: Record<string, unknown>, clients: string[][]): Promise<Cluster> {
+/**
+ * Starts `size` Rotor instances of one deployment (one issuer, one KEK, one fresh database),
+ * then registers `clients` (each the arguments of `rotor clients add`) with the CLI.
+ */
+export async function startCluster(label: string, size: number, config: Record<string, unknown>, clients: string[][] = []): Promise<Cluster> {
   const mongodbUri = uniqueMongoUri(label);
   const kek = randomBytes(32).toString('base64');
   const port = await freePort();
