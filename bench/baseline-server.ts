@@ -1,4 +1,3 @@
-import '../src/logging/quiet-runtime-warning.js';
 import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import Provider, { errors, type Configuration } from 'oidc-provider';

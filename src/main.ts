@@ -1,4 +1,3 @@
-import './logging/quiet-runtime-warning.js';
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
 import { loadSettings } from './settings/load-settings.js';

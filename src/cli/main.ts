@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import '../logging/quiet-runtime-warning.js';
 import { SettingsError } from '../settings/settings-error.js';
 import { CliError, usageError } from './cli-error.js';
 import { openContext, type CliContext } from './context.js';
