@@ -6,7 +6,7 @@ import type { Kek } from './keys/seal.js';
 import { deriveSecret } from './keys/derive-secret.js';
 import { openStore } from './store/open-store.js';
 import { reconcile } from './catalog/reconcile.js';
-import { announceCatalog, subscribeCatalog } from './catalog/catalog-channel.js';
+import { announceAccount, announceCatalog, announceClient, subscribeCatalog } from './catalog/catalog-channel.js';
 import { createControls } from './catalog/create-controls.js';
 import { SpareKeys } from './catalog/spare-keys.js';
 import { auditTransitions } from './catalog/audit-transitions.js';
@@ -16,6 +16,7 @@ import { startCatalogPoll } from './provider/catalog-poll.js';
 import { createApp } from './http/create-app.js';
 import { JwksEvents } from './http/jwks-events.js';
 import { createMetrics } from './metrics/create-metrics.js';
+import { startMetricsServer, type MetricsServer } from './http/metrics-server.js';
 import { createQueue, scheduleRepeatable } from './jobs/create-queue.js';
 import { JANITOR_JOB, processJanitor } from './jobs/janitor.js';
 import { ROTATE_KEYS_JOB, processRotateKeys } from './jobs/rotate-keys.js';
@@ -47,6 +48,8 @@ export async function startInstance(settings: Settings, kek: Kek, logger: Logger
   const redis = new Redis(settings.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false });
   redis.on('error', () => undefined);
   store.catalog.onCommitted = (version) => announceCatalog(redis, settings.queue.prefix, version, logger);
+  store.clients.onChanged = (clientId) => announceClient(redis, settings.queue.prefix, clientId, logger);
+  store.accounts.onChanged = (sub) => announceAccount(redis, settings.queue.prefix, sub, logger);
   const spares = new SpareKeys(kek);
   const controls = createControls(settings, store, kek, logger, now, spares.take);
   const { catalog, transitions } = await reconcile(store.catalog, settings.keys, kek, now);
@@ -81,6 +84,7 @@ export async function startInstance(settings: Settings, kek: Kek, logger: Logger
       if (version > holder.version) reload(version);
     },
     onClient: (clientId) => store.clients.invalidate(clientId),
+    onAccount: (sub) => store.accounts.invalidate(sub),
   });
 
   const queue = createQueue('maintenance', { redisUrl: settings.redisUrl, prefix: settings.queue.prefix, logger });
@@ -101,12 +105,17 @@ export async function startInstance(settings: Settings, kek: Kek, logger: Logger
   let server: Server | undefined;
   if (role !== 'worker') {
     const admin = adminRouter({ settings, holder, operations: controls.operations, emergency: controls.emergency, audit: controls.audit, auditLog: store.audit });
-    const app = createApp({ settings, holder, connection: store.connection, redis, accounts: store.accounts, csrfKey: deriveSecret(kek, 'interaction csrf'), logger, now, events, metrics, admin });
+    const app = createApp({ settings, holder, connection: store.connection, redis, accounts: store.accounts, csrfKey: deriveSecret(kek, 'interaction csrf'), logger, now, events, metrics, publicMetrics: settings.metrics.port === undefined, admin });
     server = createServer(app.callback());
     await new Promise<void>((resolveListen, reject) => {
       server!.once('error', reject);
       server!.listen(settings.port, () => resolveListen());
     });
+  }
+  let metricsServer: MetricsServer | undefined;
+  if (settings.metrics.port !== undefined) {
+    metricsServer = await startMetricsServer(metrics, settings.metrics.host, settings.metrics.port);
+    logger.info('metrics listening', { host: settings.metrics.host, metricsPort: metricsServer.port });
   }
   logger.info('rotor started', { role, port: server ? settings.port : undefined, issuer: settings.issuer, catalogVersion: holder.version });
 
@@ -115,6 +124,7 @@ export async function startInstance(settings: Settings, kek: Kek, logger: Logger
     async stop() {
       stopPoll();
       events.close();
+      await metricsServer?.stop();
       if (server) {
         server.closeIdleConnections();
         await new Promise((done) => server!.close(done));

@@ -25,9 +25,15 @@ export async function announceClient(redis: Redis, prefix: string, clientId: str
   await publish(redis, prefix, { client: clientId }, logger);
 }
 
+/** Announces that an account changed (disabled, roles, password), so every instance drops its cached copy. */
+export async function announceAccount(redis: Redis, prefix: string, sub: string, logger: Logger): Promise<void> {
+  await publish(redis, prefix, { account: sub }, logger);
+}
+
 export interface ChannelHandlers {
   onVersion(version: number): void;
   onClient(clientId: string): void;
+  onAccount(sub: string): void;
 }
 
 /**
@@ -47,9 +53,10 @@ export function subscribeCatalog(redisUrl: string, prefix: string, logger: Logge
   });
   subscriber.on('message', (_channel: string, message: string) => {
     try {
-      const { version, client } = JSON.parse(message) as { version?: unknown; client?: unknown };
+      const { version, client, account } = JSON.parse(message) as { version?: unknown; client?: unknown; account?: unknown };
       if (typeof version === 'number') handlers.onVersion(version);
       if (typeof client === 'string') handlers.onClient(client);
+      if (typeof account === 'string') handlers.onAccount(account);
     } catch {
       logger.warn('ignoring a malformed catalog announcement');
     }

@@ -14,7 +14,7 @@ import { Redis } from 'ioredis';
 import { hostname, userInfo } from 'node:os';
 import { createControls, type Controls } from '../catalog/create-controls.js';
 import { auditTransitions } from '../catalog/audit-transitions.js';
-import { announceCatalog, announceClient } from '../catalog/catalog-channel.js';
+import { announceAccount, announceCatalog, announceClient } from '../catalog/catalog-channel.js';
 
 export interface CliContext {
   settings: Settings;
@@ -86,5 +86,6 @@ export async function openContext(json: boolean): Promise<CliContext> {
   };
   store.catalog.onCommitted = (version) => announce((redis) => announceCatalog(redis, settings.queue.prefix, version, logger), `catalog version ${version}`);
   store.clients.onChanged = (clientId) => announce((redis) => announceClient(redis, settings.queue.prefix, clientId, logger), `client ${clientId}`);
+  store.accounts.onChanged = (sub) => announce((redis) => announceAccount(redis, settings.queue.prefix, sub, logger), `account ${sub}`);
   return context;
 }

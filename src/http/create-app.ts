@@ -26,6 +26,8 @@ export interface AppDeps {
   now: () => Date;
   events: JwksEvents;
   metrics: Metrics;
+  /** Serve `/metrics` on this port too (only when no `METRICS_PORT` is set, outside production). */
+  publicMetrics: boolean;
   admin: Router;
 }
 
@@ -39,7 +41,7 @@ const OWN_PATHS = /^\/(?:jwks(?:\/events)?|healthz|readyz|metrics|admin(?:\/.*)?
  */
 export function createApp(deps: AppDeps): Koa {
   const { settings, holder, logger } = deps;
-  const app = new Koa({ proxy: settings.http.trustProxy });
+  const app = new Koa({ proxy: settings.http.proxyHops > 0, maxIpsCount: settings.http.proxyHops });
   app.silent = true;
   app.use(securityHeaders(settings.issuer.startsWith('https:')));
   app.use(async (ctx, next) => {
@@ -52,7 +54,7 @@ export function createApp(deps: AppDeps): Koa {
   const own = new Router();
   own.get('/jwks', jwksRoute(holder, settings.keys, settings.jwks.maxAge, deps.now));
   own.get('/jwks/events', deps.events.route());
-  own.get('/metrics', metricsRoute(deps.metrics));
+  if (deps.publicMetrics) own.get('/metrics', metricsRoute(deps.metrics));
   app.use(healthRouter(deps.connection, deps.redis, holder).routes());
   app.use(own.routes()).use(own.allowedMethods());
   app.use(deps.admin.routes()).use(deps.admin.allowedMethods());

@@ -90,7 +90,8 @@ export function createProvider({ settings, adapter, accounts, cookieKeys, logger
     renderError: async (ctx, out) => renderErrorPage(ctx, out),
   };
   const provider = new Provider(settings.issuer, configuration);
-  provider.proxy = settings.http.trustProxy;
+  provider.proxy = settings.http.proxyHops > 0;
+  provider.app.maxIpsCount = settings.http.proxyHops;
 
   provider.on('server_error', (ctx: KoaContextWithOIDC, err: Error) => {
     if (isStoreDown(err)) {

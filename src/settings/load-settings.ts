@@ -23,7 +23,12 @@ export interface Settings {
   janitor: { interval: number };
   catalog: { pollInterval: number };
   queue: { prefix: string };
-  http: { trustProxy: boolean };
+  /** `proxyHops`: how many X-Forwarded-For entries (from the right) are trusted; 0 trusts none. */
+  http: { trustProxy: boolean | number; proxyHops: number; allowInsecureIssuer: boolean };
+  login: { maxFailures: number; maxFailuresPerIp: number; window: number; lockout: number; maxLockout: number };
+  session: { maxAge: number };
+  /** `port` undefined: `/metrics` is served on the public port (outside production only). */
+  metrics: { host: string; port: number | undefined };
   admin: { rotationMinInterval: number; emergencyApprovals: 1 | 2; approvalWindow: number };
 }
 
@@ -85,18 +90,23 @@ function firstIssue(error: z.ZodError): string {
   return `config: ${key}: ${issue.message}`;
 }
 
-function parsePort(value: string | undefined): number {
-  if (value === undefined || value === '') return 3000;
+function parsePort(name: string, value: string | undefined, fallback: number | undefined): number | undefined {
+  if (value === undefined) return fallback;
   const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new SettingsError(`env PORT: must be an integer 0-65535 (got ${JSON.stringify(value)})`);
+  if (value.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) throw new SettingsError(`env ${name}: must be an integer 0-65535 (got ${JSON.stringify(value)})`);
   return port;
 }
 
-function parseIssuer(value: string | undefined, port: number): string {
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+function parseIssuer(value: string | undefined, port: number, insecureRefused: boolean): string {
   const issuer = value ?? `http://localhost:${port}`;
   const url = URL.parse(issuer);
   if (!url || !/^https?:$/.test(url.protocol) || url.search || url.hash) {
     throw new SettingsError(`env ISSUER: must be an http(s) URL without query or fragment (got ${JSON.stringify(issuer)})`);
+  }
+  if (insecureRefused && url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
+    throw new SettingsError(`env ISSUER: an http: issuer (${issuer}) is refused in production; use https:, a loopback host, or set http.allowInsecureIssuer`);
   }
   return issuer.replace(/\/$/, '');
 }
@@ -116,17 +126,21 @@ export function loadSettings(root: string, env: Env = process.env): Readonly<Set
   const raw = configFiles(root, env).map(readJson).reduce(merge, {});
   const parsed = fileSchema.safeParse(raw);
   if (!parsed.success) throw new SettingsError(firstIssue(parsed.error));
-  const port = parsePort(env.PORT);
+  const production = env.NODE_ENV === 'production';
+  const port = parsePort('PORT', env.PORT, 3000) ?? 3000;
+  const { trustProxy } = parsed.data.http;
   const settings: Settings = {
     ...parsed.data,
+    http: { ...parsed.data.http, proxyHops: trustProxy === true ? 1 : trustProxy === false ? 0 : trustProxy },
+    metrics: { ...parsed.data.metrics, port: parsePort('METRICS_PORT', env.METRICS_PORT, production ? 9464 : undefined) },
     port,
-    issuer: parseIssuer(env.ISSUER, port),
+    issuer: parseIssuer(env.ISSUER, port, production && !parsed.data.http.allowInsecureIssuer),
     mongodbUri: checkUri('MONGODB_URI', env.MONGODB_URI || 'mongodb://127.0.0.1:27017/rotor', /^mongodb(\+srv)?:$/),
     redisUrl: checkUri('REDIS_URL', env.REDIS_URL || 'redis://127.0.0.1:6379', /^rediss?:$/),
     kekFile: resolve(root, env.KEK_FILE || 'keys/kek'),
     kekBase64: env.KEK || undefined,
     logLevel: env.LOG_LEVEL || 'info',
-    production: env.NODE_ENV === 'production',
+    production,
   };
   if (!['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'].includes(settings.logLevel)) {
     throw new SettingsError(`env LOG_LEVEL: must be one of error, warn, info, http, verbose, debug, silly (got ${JSON.stringify(settings.logLevel)})`);

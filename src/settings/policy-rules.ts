@@ -6,6 +6,8 @@ interface PolicyInput {
   jwks: { maxAge: number };
   tokens: { accessTokenTTL: number; idTokenTTL: number; clockSkew: number };
   resourceServers: Record<string, { accessTokenTTL?: number | undefined }>;
+  login: { window: number; lockout: number; maxLockout: number };
+  session: { maxAge: number };
 }
 
 /**
@@ -13,8 +15,14 @@ interface PolicyInput {
  * a key is published long enough before it signs for every cached JWKS to have it, and stays
  * published after it stops signing for as long as any token it signed can live.
  */
-export function checkPolicyRules({ keys, jwks, tokens, resourceServers }: PolicyInput): void {
+export function checkPolicyRules({ keys, jwks, tokens, resourceServers, login, session }: PolicyInput): void {
   if (keys.tick <= 0) throw new SettingsError('config: keys.tick: must be greater than 0');
+  for (const [key, value] of [['login.window', login.window], ['login.lockout', login.lockout], ['session.maxAge', session.maxAge]] as const) {
+    if (value < 1) throw new SettingsError(`config: ${key}: must be at least 1s`);
+  }
+  if (login.maxLockout < login.lockout) {
+    throw new SettingsError(`config: login.maxLockout (${f(login.maxLockout)}) must be >= login.lockout (${f(login.lockout)})`);
+  }
   if (keys.prePublish < jwks.maxAge + keys.tick) {
     throw new SettingsError(`config: keys.prePublish (${f(keys.prePublish)}) must be >= jwks.maxAge + keys.tick (${f(jwks.maxAge)} + ${f(keys.tick)})`);
   }

@@ -5,7 +5,7 @@ import { parseDuration } from './duration.js';
 const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
   const seconds = parseDuration(value);
   if (seconds === undefined) {
-    ctx.addIssue({ code: 'custom', message: `must be a duration like "30s", "5m", "12h", "30d" (got ${JSON.stringify(value)})` });
+    ctx.addIssue({ code: 'custom', message: `must be a duration like "30s", "5m", "12h", "30d", at most 3650d (got ${JSON.stringify(value)})` });
     return z.NEVER;
   }
   return seconds;
@@ -61,7 +61,25 @@ export const fileSchema = z.strictObject({
     approvalWindow: duration.default(900),
   }).prefault({}),
   http: z.strictObject({
-    trustProxy: z.boolean().default(false),
+    /** `true` trusts one proxy hop; a number trusts that many (X-Forwarded-For entries from the right). */
+    trustProxy: z.union([z.boolean(), z.number().int().min(0).max(10)]).default(false),
+    allowInsecureIssuer: z.boolean().default(false),
+  }).prefault({}),
+  login: z.strictObject({
+    /** Failed logins of one account from one client IP within `window` before it is locked there. */
+    maxFailures: z.number().int().min(1).max(1000).default(5),
+    /** Failed logins from one client IP, whatever the account, within `window`. */
+    maxFailuresPerIp: z.number().int().min(1).max(100000).default(50),
+    window: duration.default(900),
+    /** The first lock-out; each further one within a day doubles, up to `maxLockout`. */
+    lockout: duration.default(60),
+    maxLockout: duration.default(3600),
+  }).prefault({}),
+  session: z.strictObject({
+    maxAge: duration.default(12 * 3600),
+  }).prefault({}),
+  metrics: z.strictObject({
+    host: z.string().min(1).default('127.0.0.1'),
   }).prefault({}),
 });
 

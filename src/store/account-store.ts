@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Schema, type Connection, type Model } from 'mongoose';
-import { hashPassword, verifyPassword } from './password-hash.js';
+import { hashPassword, needsRehash, verifyPassword } from './password-hash.js';
 
 interface AccountDoc {
   _id: string;
   username: string;
   passwordHash: string;
+  roles: string[];
+  disabled: boolean;
   createdAt: Date;
 }
 
@@ -13,12 +15,22 @@ const accountSchema = new Schema<AccountDoc>({
   _id: { type: String, required: true },
   username: { type: String, required: true, unique: true },
   passwordHash: { type: String, required: true },
+  roles: { type: [String], default: [] },
+  disabled: { type: Boolean, default: false },
   createdAt: { type: Date, required: true },
 }, { versionKey: false, strict: 'throw' });
+
+/** The roles Rotor knows. `security` opens the control plane (the `admin:*` scopes). */
+export const ROLES = ['security'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const isRole = (value: string): value is Role => (ROLES as readonly string[]).includes(value);
 
 export interface Account {
   sub: string;
   username: string;
+  roles: Role[];
+  disabled: boolean;
 }
 
 export class AccountExistsError extends Error {
@@ -31,14 +43,25 @@ const DUMMY_HASH = hashPassword('rotor-timing-equaliser');
 const CACHE_TTL_MS = 30_000;
 const CACHE_MAX = 10_000;
 
+const toAccount = (doc: Pick<AccountDoc, '_id' | 'username' | 'roles' | 'disabled'>): Account => ({
+  sub: doc._id,
+  username: doc.username,
+  roles: (doc.roles ?? []).filter(isRole),
+  disabled: doc.disabled === true,
+});
+
 /**
- * End-user accounts: a stable random `sub`, a unique username, a scrypt password hash.
- * Lookups by `sub` (every refresh and userinfo call) are cached for a short while; logins always
- * read the database.
+ * End-user accounts: a stable random `sub`, a unique username, a scrypt password hash, roles,
+ * and a disabled flag. Lookups by `sub` (every refresh and userinfo call) are cached for a short
+ * while; a change is announced (`onChanged`) so every instance drops its copy. Logins always read
+ * the database.
  */
 export class AccountStore {
   readonly #model: Model<AccountDoc>;
   readonly #bySub = new Map<string, { account: Account; expires: number }>();
+
+  /** Called after an account changes here, to tell other instances (wired to Redis). */
+  onChanged: ((sub: string) => Promise<void>) | undefined;
 
   constructor(connection: Connection) {
     this.#model = (connection.models.Account as Model<AccountDoc> | undefined) ?? connection.model<AccountDoc>('Account', accountSchema, 'accounts');
@@ -48,32 +71,49 @@ export class AccountStore {
     await this.#model.createIndexes();
   }
 
-  async add(username: string, password: string): Promise<Account> {
+  async add(username: string, password: string, roles: Role[] = []): Promise<Account> {
     const sub = randomUUID();
     try {
-      await this.#model.create({ _id: sub, username, passwordHash: await hashPassword(password), createdAt: new Date() });
+      await this.#model.create({ _id: sub, username, passwordHash: await hashPassword(password), roles: [...new Set(roles)], disabled: false, createdAt: new Date() });
     } catch (err) {
       if ((err as { code?: number }).code === 11000) throw new AccountExistsError(`user ${username} already exists`);
       throw err;
     }
-    return { sub, username };
+    return { sub, username, roles: [...new Set(roles)], disabled: false };
   }
 
-  /** The account when the password matches, otherwise `undefined`. */
+  /**
+   * The account when the password matches and the account is enabled, otherwise `undefined`.
+   * A hash made with weaker parameters than today's is replaced on the way.
+   */
   async authenticate(username: string, password: string): Promise<Account | undefined> {
     const doc = await this.#model.findOne({ username }).lean();
     const ok = await verifyPassword(password, doc?.passwordHash ?? await DUMMY_HASH);
-    return doc && ok ? { sub: doc._id, username: doc.username } : undefined;
+    if (!doc || !ok || doc.disabled) return undefined;
+    if (needsRehash(doc.passwordHash)) {
+      await this.#model.updateOne({ _id: doc._id, passwordHash: doc.passwordHash }, { $set: { passwordHash: await hashPassword(password) } });
+    }
+    return toAccount(doc);
   }
 
   async findBySub(sub: string): Promise<Account | undefined> {
     const cached = this.#bySub.get(sub);
     if (cached && cached.expires > Date.now()) return cached.account;
-    const doc = await this.#model.findById(sub).lean();
+    const doc = await this.#model.findById(sub, { passwordHash: 0 }).lean();
     if (!doc) return undefined;
-    const account = { sub: doc._id, username: doc.username };
+    const account = toAccount(doc);
     if (this.#bySub.size >= CACHE_MAX) this.#bySub.delete(this.#bySub.keys().next().value!);
     this.#bySub.set(sub, { account, expires: Date.now() + CACHE_TTL_MS });
     return account;
+  }
+
+  async findByUsername(username: string): Promise<Account | undefined> {
+    const doc = await this.#model.findOne({ username }, { passwordHash: 0 }).lean();
+    return doc ? toAccount(doc) : undefined;
+  }
+
+  /** Forgets a cached account (it changed somewhere). */
+  invalidate(sub: string): void {
+    this.#bySub.delete(sub);
   }
 }

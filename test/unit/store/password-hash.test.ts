@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { hashPassword, verifyPassword } from '../../../src/store/password-hash.js';
+import { hashPassword, needsRehash, verifyPassword } from '../../../src/store/password-hash.js';
 
 describe('password hashes', () => {
   it('the right password verifies', async () => {
@@ -15,7 +15,7 @@ describe('password hashes', () => {
 
   it('are scrypt, with the parameters stored beside the hash, and never contain the password', async () => {
     const stored = await hashPassword('hunter2');
-    expect(stored).toMatch(/^scrypt\$16384\$8\$1\$[\w-]+\$[\w-]{43}$/);
+    expect(stored).toMatch(/^scrypt\$131072\$8\$1\$[\w-]+\$[\w-]{43}$/);
     expect(stored).not.toContain('hunter2');
   });
 
@@ -45,5 +45,11 @@ describe('password hashes', () => {
   ])('a garbage stored hash (%s) never verifies, and does not throw', async (_what, stored) => {
     await expect(verifyPassword('anything', stored)).resolves.toBe(false);
     await expect(verifyPassword('', stored)).resolves.toBe(false);
+  });
+
+  it('a hash made with weaker parameters is due for a rehash; a fresh one is not', async () => {
+    const weak = 'scrypt$16384$8$1$c2FsdHNhbHRzYWx0c2FsdA$';
+    expect(needsRehash(weak)).toBe(true);
+    expect(needsRehash(await hashPassword('fresh password'))).toBe(false);
   });
 });
