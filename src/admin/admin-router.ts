@@ -8,6 +8,8 @@ import type { KeyOperations } from '../catalog/key-operations.js';
 import { CatalogOperationError } from '../catalog/operation-error.js';
 import { RotationTooSoon } from '../catalog/key-operations.js';
 import type { AuditRepository } from '../store/audit-repository.js';
+import type { ClientStore } from '../store/client-store.js';
+import type { AccountStore } from '../store/account-store.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { EmergencyWorkflow } from '../catalog/emergency-workflow.js';
 import { describeKey } from '../keys/describe-key.js';
@@ -19,6 +21,8 @@ import { adminOpenApi } from './openapi.js';
 export interface AdminDeps {
   settings: Settings;
   holder: ProviderHolder;
+  clients: ClientStore;
+  accounts: AccountStore;
   operations: KeyOperations;
   auditLog: AuditRepository;
   audit: AuditTrail;
@@ -61,7 +65,7 @@ export function adminRouter(deps: AdminDeps): Router {
           : undefined;
       if (!mapped) throw err;
       if (!(err instanceof CatalogOperationError)) {
-        await deps.audit.record({ actor: principal?.clientId ?? 'anonymous', action: `admin ${ctx.method} ${ctx.path}`, outcome: 'refused', detail: { status: mapped.status, error: mapped.error, message: mapped.message, ip: ctx.ip } });
+        await deps.audit.record({ ...(principal?.principal ?? { actor: 'anonymous' }), action: `admin ${ctx.method} ${ctx.path}`, outcome: 'refused', detail: { status: mapped.status, error: mapped.error, message: mapped.message, ip: ctx.ip } });
       }
       ctx.status = mapped.status;
       ctx.set(mapped.headers);
@@ -71,13 +75,13 @@ export function adminRouter(deps: AdminDeps): Router {
   router.use(bodyParser({ enableTypes: ['json'], jsonLimit: '16kb', onError: () => { throw new AdminError(400, 'invalid_request', 'the body is not valid JSON'); } }));
 
   const guard = (scope: string, handler: (ctx: Context, principal: AdminPrincipal) => Promise<void>) => async (ctx: Context): Promise<void> => {
-    const principal = await authenticate(ctx, holder, settings.issuer, settings.tokens.clockSkew);
+    const principal = await authenticate(ctx, { holder, clients: deps.clients, accounts: deps.accounts, issuer: settings.issuer, clockSkew: settings.tokens.clockSkew });
     ctx.state.admin = principal;
     requireScope(principal, scope);
     await handler(ctx, principal);
   };
   const readAudited = async (principal: AdminPrincipal, action: string): Promise<void> => {
-    await deps.audit.record({ actor: principal.clientId, action, outcome: 'ok' });
+    await deps.audit.record({ ...principal.principal, action, outcome: 'ok' });
   };
   const respond = (ctx: Context, outcome: { status: number; body: unknown }): void => {
     ctx.status = outcome.status;
@@ -92,7 +96,7 @@ export function adminRouter(deps: AdminDeps): Router {
 
   router.post('/keys/rotate', guard('admin:keys', async (ctx, principal) => {
     const body = parse(rotateBody, ctx.request.body);
-    const result = await operations.rotate(principal.clientId, { alg: body.alg ?? settings.keys.algorithms[0]!, reason: body.reason, dryRun: body.dryRun });
+    const result = await operations.rotate(principal.principal, { alg: body.alg ?? settings.keys.algorithms[0]!, reason: body.reason, dryRun: body.dryRun });
     if ('dryRun' in result) {
       ctx.body = result;
       return;
@@ -103,18 +107,18 @@ export function adminRouter(deps: AdminDeps): Router {
 
   router.post('/keys/rollover', guard('admin:emergency', async (ctx, principal) => {
     const body = parse(rolloverBody, ctx.request.body);
-    respond(ctx, await deps.emergency.request(principal.clientId, 'rollover', { alg: body.alg, compromisedKid: body.compromisedKid }, body.reason, body.dryRun));
+    respond(ctx, await deps.emergency.request(principal.principal, 'rollover', { alg: body.alg, compromisedKid: body.compromisedKid }, body.reason, body.dryRun));
   }));
 
   router.post('/keys/:kid/revoke', guard('admin:emergency', async (ctx, principal) => {
     const kid = parse(kidParam, ctx.params.kid);
     const body = parse(revokeBody, ctx.request.body);
-    respond(ctx, await deps.emergency.request(principal.clientId, 'revoke', { kid }, body.reason, body.dryRun));
+    respond(ctx, await deps.emergency.request(principal.principal, 'revoke', { kid }, body.reason, body.dryRun));
   }));
 
   router.post('/emergency/:id/approve', guard('admin:emergency', async (ctx, principal) => {
     const body = parse(approveBody, ctx.request.body);
-    respond(ctx, await deps.emergency.approve(principal.clientId, String(ctx.params.id), body.reason));
+    respond(ctx, await deps.emergency.approve(principal.principal, String(ctx.params.id), body.reason));
   }));
 
   router.get('/audit', guard('admin:audit', async (ctx, principal) => {

@@ -3,6 +3,8 @@ import { createHash } from 'node:crypto';
 /** What a caller records; the chain adds `seq`, `at`, `prevHash` and `hash`. */
 export interface AuditInput {
   actor: string;
+  /** The client a person acted through (see `Principal`). */
+  client?: string | undefined;
   action: string;
   target?: string | undefined;
   reason?: string | undefined;
@@ -33,8 +35,8 @@ function canonical(value: unknown): string {
 
 /** SHA-256 over every field of the event but `hash`, including the previous event's hash. */
 export function hashEvent(event: Omit<AuditEvent, 'hash'>): string {
-  const { seq, at, actor, action, target, reason, version, outcome, detail, prevHash } = event;
-  return createHash('sha256').update(canonical({ seq, at, actor, action, target, reason, version, outcome, detail, prevHash })).digest('hex');
+  const { seq, at, actor, client, action, target, reason, version, outcome, detail, prevHash } = event;
+  return createHash('sha256').update(canonical({ seq, at, actor, client, action, target, reason, version, outcome, detail, prevHash })).digest('hex');
 }
 
 export interface ChainCheck {

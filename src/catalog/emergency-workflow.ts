@@ -3,6 +3,7 @@ import type { AuditTrail } from '../audit/audit-trail.js';
 import type { EmergencyRequest, EmergencyRequests } from '../store/emergency-requests.js';
 import type { KeyOperations } from './key-operations.js';
 import { CatalogOperationError } from './operation-error.js';
+import { mayBeSameHuman, type Principal } from '../audit/principal.js';
 
 export interface EmergencyParams {
   alg?: Algorithm | undefined;
@@ -29,37 +30,39 @@ export interface EmergencyWorkflowDeps {
 /**
  * Emergency changes (rollover, revoke) for the admin API and the CLI alike: carried out at
  * once, or — under the two-person rule (`admin.emergencyApprovals: 2`) — opened as a request
- * that a second, different actor approves. Dry runs always answer at once and change nothing.
+ * that a second, different person (or client, where no person is involved) approves. Dry runs always answer at once and change nothing.
  */
 export function createEmergencyWorkflow(deps: EmergencyWorkflowDeps) {
-  async function carryOut(kind: EmergencyRequest['kind'], params: EmergencyParams, actor: string, reason: string, dryRun: boolean | undefined, approvedBy?: string): Promise<EmergencyOutcome> {
+  async function carryOut(kind: EmergencyRequest['kind'], params: EmergencyParams, by: Principal, reason: string, dryRun: boolean | undefined, approvedBy?: Principal): Promise<EmergencyOutcome> {
     if (kind === 'rollover') {
-      const result = await deps.operations.rollover(actor, { alg: params.alg ?? deps.defaultAlg, compromisedKid: params.compromisedKid, reason, dryRun, approvedBy });
+      const result = await deps.operations.rollover(by, { alg: params.alg ?? deps.defaultAlg, compromisedKid: params.compromisedKid, reason, dryRun, approvedBy });
       return { status: 200, body: 'dryRun' in result ? { ...result } : { version: result.catalog.version, activeKid: result.activeKid, revokedKids: result.revokedKids } };
     }
-    const result = await deps.operations.revoke(actor, { kid: params.kid!, reason, dryRun, approvedBy });
+    const result = await deps.operations.revoke(by, { kid: params.kid!, reason, dryRun, approvedBy });
     return { status: 200, body: 'dryRun' in result ? { ...result } : { version: result.catalog.version, revokedKids: result.revokedKids } };
   }
 
   return {
-    async request(actor: string, kind: EmergencyRequest['kind'], params: EmergencyParams, reason: string, dryRun?: boolean): Promise<EmergencyOutcome> {
-      if (deps.approvals === 1 || dryRun) return carryOut(kind, params, actor, reason, dryRun);
-      const request = await deps.requests.open({ kind, params: { ...params }, requestedBy: actor, reason }, deps.approvalWindow, deps.now());
-      await deps.audit.record({ actor, action: `keys.${kind}.requested`, target: params.kid ?? params.compromisedKid ?? params.alg ?? deps.defaultAlg, reason, outcome: 'pending', detail: { requestId: request.id } });
+    async request(by: Principal, kind: EmergencyRequest['kind'], params: EmergencyParams, reason: string, dryRun?: boolean): Promise<EmergencyOutcome> {
+      if (deps.approvals === 1 || dryRun) return carryOut(kind, params, by, reason, dryRun);
+      const request = await deps.requests.open({ kind, params: { ...params }, requestedBy: by, reason }, deps.approvalWindow, deps.now());
+      await deps.audit.record({ ...by, action: `keys.${kind}.requested`, target: params.kid ?? params.compromisedKid ?? params.alg ?? deps.defaultAlg, reason, outcome: 'pending', detail: { requestId: request.id } });
       return { status: 202, body: { status: 'pending', requestId: request.id, expiresAt: request.expiresAt.toISOString(), approvalsNeeded: 1 } };
     },
 
-    async approve(actor: string, id: string, reason: string): Promise<EmergencyOutcome> {
+    async approve(by: Principal, id: string, reason: string): Promise<EmergencyOutcome> {
       const request = await deps.requests.find(id);
       const refuse = async (message: string, code: string, status: number): Promise<never> => {
-        await deps.audit.record({ actor, action: 'keys.emergency.approve', target: id, reason, outcome: 'refused', detail: { code, message } });
+        await deps.audit.record({ ...by, action: 'keys.emergency.approve', target: id, reason, outcome: 'refused', detail: { code, message } });
         throw new CatalogOperationError(message, code, status);
       };
       if (!request) return refuse(`no emergency request ${id}`, 'ROTOR_UNKNOWN_REQUEST', 404);
       if (request.expiresAt.getTime() <= deps.now().getTime()) return refuse(`emergency request ${id} expired at ${request.expiresAt.toISOString()}; open a new one`, 'ROTOR_REQUEST_EXPIRED', 410);
-      if (request.requestedBy === actor) return refuse('the two-person rule needs a second, different actor to approve', 'ROTOR_SAME_APPROVER', 403);
-      if (!(await deps.requests.claim(id, actor, deps.now()))) return refuse(`emergency request ${id} was already approved`, 'ROTOR_ALREADY_APPROVED', 409);
-      return carryOut(request.kind, request.params as EmergencyParams, request.requestedBy, `${request.reason} (approved: ${reason})`, false, actor);
+      if (mayBeSameHuman(request.requestedBy, by)) {
+        return refuse(`the two-person rule needs a different person to approve (requested by ${request.requestedBy.actor}${request.requestedBy.client ? ` through ${request.requestedBy.client}` : ''})`, 'ROTOR_SAME_APPROVER', 403);
+      }
+      if (!(await deps.requests.claim(id, by.actor, deps.now()))) return refuse(`emergency request ${id} was already approved`, 'ROTOR_ALREADY_APPROVED', 409);
+      return carryOut(request.kind, request.params as EmergencyParams, request.requestedBy, `${request.reason} (approved: ${reason})`, false, by);
     },
   };
 }

@@ -6,6 +6,7 @@ import type { CatalogRepository } from '../store/catalog-repository.js';
 import type { AuditRepository } from '../store/audit-repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { formatDuration } from '../settings/duration.js';
+import type { Principal } from '../audit/principal.js';
 import { CatalogOperationError } from './operation-error.js';
 import { rotateNow } from './rotate.js';
 import { revokeKey, rollover } from './emergency.js';
@@ -56,11 +57,16 @@ export class RotationTooSoon extends CatalogOperationError {
  * compare-and-set (the repository announces each new version, so every instance swaps at
  * once) and records a hash-chained audit event. Refusals are audited too.
  */
+/** The approver of a two-person change, as audit detail. */
+const approval = (approvedBy: Principal | undefined): Record<string, string> => (approvedBy
+  ? { approvedBy: approvedBy.actor, ...(approvedBy.client ? { approvedByClient: approvedBy.client } : {}) }
+  : {});
+
 export function createKeyOperations(deps: KeyOperationsDeps) {
   const find = (catalog: Catalog, kid: string | undefined) => catalog.keys.find((key) => key.kid === kid);
 
-  async function refused(actor: string, action: string, target: string | undefined, reason: string | undefined, err: unknown): Promise<never> {
-    if (err instanceof CatalogOperationError) await deps.audit.record({ actor, action, target, reason, outcome: 'refused', detail: { code: err.code, message: err.message } });
+  async function refused(by: Principal, action: string, target: string | undefined, reason: string | undefined, err: unknown): Promise<never> {
+    if (err instanceof CatalogOperationError) await deps.audit.record({ ...by, action, target, reason, outcome: 'refused', detail: { code: err.code, message: err.message } });
     throw err;
   }
 
@@ -70,7 +76,7 @@ export function createKeyOperations(deps: KeyOperationsDeps) {
 
   return {
     /** Planned rotation: the next key signs as soon as it is safe; rate limited per algorithm. */
-    async rotate(actor: string, { alg, reason, dryRun: dry }: { alg: Algorithm; reason?: string | undefined; dryRun?: boolean | undefined }) {
+    async rotate(by: Principal, { alg, reason, dryRun: dry }: { alg: Algorithm; reason?: string | undefined; dryRun?: boolean | undefined }) {
       const action = 'keys.rotate';
       try {
         const last = await deps.auditLog.latest(action, alg);
@@ -81,15 +87,15 @@ export function createKeyOperations(deps: KeyOperationsDeps) {
           const existing = find(result.catalog, result.key.kid);
           return dryRun(result.catalog, [{ kid: result.key.kid, alg, from: existing ? existing.state : null, to: 'pending', activatesAt: result.key.activatesAt.toISOString() }]);
         }
-        await deps.audit.record({ actor, action, target: alg, reason, version: result.catalog.version, outcome: 'ok', detail: { kid: result.key.kid, activatesAt: result.key.activatesAt.toISOString() } });
+        await deps.audit.record({ ...by, action, target: alg, reason, version: result.catalog.version, outcome: 'ok', detail: { kid: result.key.kid, activatesAt: result.key.activatesAt.toISOString() } });
         return result;
       } catch (err) {
-        return refused(actor, action, alg, reason, err);
+        return refused(by, action, alg, reason, err);
       }
     },
 
     /** Emergency rollover: revoke the compromised key, a new key signs at once. */
-    async rollover(actor: string, { alg, compromisedKid, reason, dryRun: dry, approvedBy }: { alg: Algorithm; compromisedKid?: string | undefined; reason: string; dryRun?: boolean | undefined; approvedBy?: string | undefined }) {
+    async rollover(by: Principal, { alg, compromisedKid, reason, dryRun: dry, approvedBy }: { alg: Algorithm; compromisedKid?: string | undefined; reason: string; dryRun?: boolean | undefined; approvedBy?: Principal | undefined }) {
       const action = 'keys.rollover';
       try {
         const result = await rollover(deps.repo, deps.policy, deps.freshKey, { alg, compromisedKid }, { reason, dryRun: dry }, deps.now);
@@ -102,15 +108,15 @@ export function createKeyOperations(deps: KeyOperationsDeps) {
             ...change(find(result.catalog, plan.demoteKid), 'active', 'retiring'),
           ]);
         }
-        await deps.audit.record({ actor, action, target: plan.revokeKid, reason, version: result.catalog.version, outcome: 'ok', detail: { activeKid: result.activeKid, revokedKids: result.revokedKids, ...(approvedBy ? { approvedBy } : {}) } });
+        await deps.audit.record({ ...by, action, target: plan.revokeKid, reason, version: result.catalog.version, outcome: 'ok', detail: { activeKid: result.activeKid, revokedKids: result.revokedKids, ...approval(approvedBy) } });
         return result;
       } catch (err) {
-        return refused(actor, action, compromisedKid ?? alg, reason, err);
+        return refused(by, action, compromisedKid ?? alg, reason, err);
       }
     },
 
     /** Revokes a pending or retiring key. */
-    async revoke(actor: string, { kid, reason, dryRun: dry, approvedBy }: { kid: string; reason: string; dryRun?: boolean | undefined; approvedBy?: string | undefined }) {
+    async revoke(by: Principal, { kid, reason, dryRun: dry, approvedBy }: { kid: string; reason: string; dryRun?: boolean | undefined; approvedBy?: Principal | undefined }) {
       const action = 'keys.revoke';
       try {
         const result = await revokeKey(deps.repo, deps.policy, kid, { reason, dryRun: dry }, deps.now);
@@ -118,10 +124,10 @@ export function createKeyOperations(deps: KeyOperationsDeps) {
           const key = find(result.catalog, kid)!;
           return dryRun(result.catalog, change(key, key.state, 'revoked'));
         }
-        await deps.audit.record({ actor, action, target: kid, reason, version: result.catalog.version, outcome: 'ok', detail: approvedBy ? { approvedBy } : undefined });
+        await deps.audit.record({ ...by, action, target: kid, reason, version: result.catalog.version, outcome: 'ok', detail: approvedBy ? approval(approvedBy) : undefined });
         return result;
       } catch (err) {
-        return refused(actor, action, kid, reason, err);
+        return refused(by, action, kid, reason, err);
       }
     },
   };

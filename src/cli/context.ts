@@ -10,6 +10,7 @@ import { reconcile } from '../catalog/reconcile.js';
 import { providerKeys } from '../provider/provider-keys.js';
 import { createProvider } from '../provider/create-provider.js';
 import { CliError } from './cli-error.js';
+import type { Principal } from '../audit/principal.js';
 import { Redis } from 'ioredis';
 import { hostname, userInfo } from 'node:os';
 import { createControls, type Controls } from '../catalog/create-controls.js';
@@ -29,6 +30,7 @@ export interface CliContext {
   controls(): Controls;
   /** Who the audit log names for what this CLI does. */
   actor: string;
+  principal: Principal;
 }
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -56,10 +58,12 @@ export async function openContext(json: boolean): Promise<CliContext> {
     }
   }
 
+  const actor = `cli:${userInfo().username}@${hostname()}`;
   let controls: Controls | undefined;
   const context: CliContext = {
     settings, kek, store, logger, json,
-    actor: `cli:${userInfo().username}@${hostname()}`,
+    actor,
+    principal: { actor },
     controls() {
       controls ??= createControls(settings, store, kek, logger, () => new Date());
       return controls;

@@ -54,7 +54,7 @@ export async function keysCommand(args: string[], open: () => Promise<CliContext
   if (action === 'rotate') {
     const ctx = await open();
     const alg = await asCliError(async () => checkAlgorithm(ctx.settings.keys, values.alg ?? ctx.settings.keys.algorithms[0]!));
-    const result = await asCliError(() => ctx.controls().operations.rotate(ctx.actor, { alg, reason: values.reason, dryRun: values['dry-run'] }));
+    const result = await asCliError(() => ctx.controls().operations.rotate(ctx.principal, { alg, reason: values.reason, dryRun: values['dry-run'] }));
     if ('dryRun' in result) return ctx.out(describeDryRun(result), result);
     return ctx.out(`key ${result.key.kid} (${result.key.alg}) is pending; it signs from ${result.key.activatesAt.toISOString()} (catalog version ${result.catalog.version})`, { version: result.catalog.version, key: describeKey(result.key) });
   }
@@ -62,7 +62,7 @@ export async function keysCommand(args: string[], open: () => Promise<CliContext
     const reason = needReason();
     const ctx = await open();
     const alg = values.alg ? await asCliError(async () => checkAlgorithm(ctx.settings.keys, values.alg!)) : undefined;
-    const outcome = await asCliError(() => ctx.controls().emergency.request(ctx.actor, 'rollover', { alg, compromisedKid: values.compromised }, reason, values['dry-run']));
+    const outcome = await asCliError(() => ctx.controls().emergency.request(ctx.principal, 'rollover', { alg, compromisedKid: values.compromised }, reason, values['dry-run']));
     return ctx.out(describeOutcome(outcome), outcome.body);
   }
   if (action === 'revoke' || action === 'approve') {
@@ -71,8 +71,8 @@ export async function keysCommand(args: string[], open: () => Promise<CliContext
     const reason = needReason();
     const ctx = await open();
     const outcome = await asCliError(() => (action === 'revoke'
-      ? ctx.controls().emergency.request(ctx.actor, 'revoke', { kid: id }, reason, values['dry-run'])
-      : ctx.controls().emergency.approve(ctx.actor, id, reason)));
+      ? ctx.controls().emergency.request(ctx.principal, 'revoke', { kid: id }, reason, values['dry-run'])
+      : ctx.controls().emergency.approve(ctx.principal, id, reason)));
     return ctx.out(describeOutcome(outcome), outcome.body);
   }
   throw usageError(`unknown keys command ${JSON.stringify(action ?? '')}; ${USAGE}`);

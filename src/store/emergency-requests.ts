@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { Schema, type Connection, type Model } from 'mongoose';
+import type { Principal } from '../audit/principal.js';
 
 /** An emergency change waiting for a second approver (the two-person rule). */
 export interface EmergencyRequest {
   id: string;
   kind: 'rollover' | 'revoke';
   params: Record<string, string | undefined>;
-  requestedBy: string;
+  requestedBy: Principal;
   reason: string;
   createdAt: Date;
   expiresAt: Date;
@@ -17,6 +18,7 @@ interface RequestDoc {
   kind: string;
   params: string;
   requestedBy: string;
+  requestedThrough?: string | null;
   reason: string;
   createdAt: Date;
   expiresAt: Date;
@@ -33,6 +35,7 @@ const requestSchema = new Schema<RequestDoc>({
   kind: { type: String, required: true },
   params: { type: String, required: true },
   requestedBy: { type: String, required: true },
+  requestedThrough: { type: String, default: null },
   reason: { type: String, required: true },
   createdAt: { type: Date, required: true },
   expiresAt: { type: Date, required: true },
@@ -59,14 +62,14 @@ export class EmergencyRequests {
 
   async open(request: Omit<EmergencyRequest, 'id' | 'createdAt' | 'expiresAt'>, windowSeconds: number, now = new Date()): Promise<EmergencyRequest> {
     const opened: EmergencyRequest = { ...request, id: randomBytes(12).toString('base64url'), createdAt: now, expiresAt: new Date(now.getTime() + windowSeconds * 1000) };
-    await this.#requests.create({ _id: opened.id, kind: opened.kind, params: JSON.stringify(opened.params), requestedBy: opened.requestedBy, reason: opened.reason, createdAt: opened.createdAt, expiresAt: opened.expiresAt });
+    await this.#requests.create({ _id: opened.id, kind: opened.kind, params: JSON.stringify(opened.params), requestedBy: opened.requestedBy.actor, requestedThrough: opened.requestedBy.client ?? null, reason: opened.reason, createdAt: opened.createdAt, expiresAt: opened.expiresAt });
     return opened;
   }
 
   async find(id: string): Promise<EmergencyRequest | undefined> {
     const doc = await this.#requests.findById(id).lean();
     if (!doc || (doc.kind !== 'rollover' && doc.kind !== 'revoke')) return undefined;
-    return { id: doc._id, kind: doc.kind, params: JSON.parse(doc.params) as EmergencyRequest['params'], requestedBy: doc.requestedBy, reason: doc.reason, createdAt: doc.createdAt, expiresAt: doc.expiresAt };
+    return { id: doc._id, kind: doc.kind, params: JSON.parse(doc.params) as EmergencyRequest['params'], requestedBy: { actor: doc.requestedBy, client: doc.requestedThrough ?? undefined }, reason: doc.reason, createdAt: doc.createdAt, expiresAt: doc.expiresAt };
   }
 
   /** Records the approval; false when the request was already approved by someone. */
