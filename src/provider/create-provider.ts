@@ -1,4 +1,4 @@
-import Provider, { errors, type Adapter, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, type Adapter, type Client, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { JWK } from 'jose';
 import type { Settings } from '../settings/load-settings.js';
 import type { AccountStore } from '../store/account-store.js';
@@ -9,6 +9,7 @@ import { resourceIndicators, supportedScopes, type AccessTokenSigner } from './r
 import { ttlConfig } from './ttl.js';
 import type { AuditInput } from '../audit/chain.js';
 import { renderErrorPage } from './views/error-page.js';
+import { logoutSource, postLogoutSuccessSource } from './views/logout-pages.js';
 
 export interface ProviderDeps {
   settings: Settings;
@@ -40,8 +41,27 @@ async function revokeGrant(provider: Provider, ctx: KoaContextWithOIDC, grantId:
   provider.emit('grant.revoked', ctx, grantId);
 }
 
-function firstPartyValidator(_ctx: KoaContextWithOIDC, key: string, value: unknown): void {
+/** Rotor's own client metadata: `first_party` (skips consent), `introspection_any_client` (may introspect others' tokens). */
+const ROTOR_CLIENT_METADATA = ['first_party', 'introspection_any_client'];
+
+function booleanMetadataValidator(_ctx: KoaContextWithOIDC, key: string, value: unknown): void {
   if (value !== undefined && typeof value !== 'boolean') throw new errors.InvalidClientMetadata(`${key} must be a boolean`);
+}
+
+/** Introspection answers for a token only to its own client, or to a client registered with `--introspection`. */
+async function introspectionAllowed(_ctx: KoaContextWithOIDC, client: Client, token: { clientId?: string | undefined }): Promise<boolean> {
+  return token.clientId === client.clientId || (client.metadata() as { introspection_any_client?: boolean }).introspection_any_client === true;
+}
+
+/** An OpenID request gets a refresh token only with `offline_access` granted; a plain OAuth one when its client may refresh. */
+async function issueRefreshToken(_ctx: KoaContextWithOIDC, client: Client, source: { scopes: Set<string> }): Promise<boolean> {
+  if (!client.grantTypeAllowed('refresh_token')) return false;
+  return !source.scopes.has('openid') || source.scopes.has('offline_access');
+}
+
+/** Tokens of an OpenID login without `offline_access` end with the login session (logout revokes their grant). */
+async function expiresWithSession(_ctx: KoaContextWithOIDC, source: { scopes: Set<string> }): Promise<boolean> {
+  return source.scopes.has('openid') && !source.scopes.has('offline_access');
 }
 
 /**
@@ -64,29 +84,29 @@ export function createProvider({ settings, adapter, accounts, cookieKeys, logger
       token_endpoint_auth_method: 'client_secret_basic',
       id_token_signed_response_alg: settings.keys.algorithms[0]!,
     },
-    extraClientMetadata: { properties: ['first_party'], validator: firstPartyValidator as never },
+    extraClientMetadata: { properties: ROTOR_CLIENT_METADATA, validator: booleanMetadataValidator as never },
+    // PKCE (S256) for every client that uses authorization_code, confidential ones included.
+    pkce: { required: () => true },
     features: {
       devInteractions: { enabled: false },
-      introspection: { enabled: true },
+      introspection: { enabled: true, allowedPolicy: introspectionAllowed as never },
       revocation: { enabled: true },
       clientCredentials: { enabled: true },
       userinfo: { enabled: true },
-      rpInitiatedLogout: { enabled: true },
-      resourceIndicators: resourceIndicators(settings, keys.signer) as never,
+      rpInitiatedLogout: { enabled: true, logoutSource: logoutSource as never, postLogoutSuccessSource: postLogoutSuccessSource as never },
+      resourceIndicators: resourceIndicators(settings, keys.signer, (sub) => accounts.findBySub(sub)) as never,
     },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     async findAccount(_ctx, sub) {
       const account = await accounts.findBySub(sub);
-      if (!account) return undefined;
+      if (!account || account.disabled) return undefined;
       return { accountId: account.sub, claims: () => ({ sub: account.sub, preferred_username: account.username }) };
     },
-    async issueRefreshToken(_ctx, client) {
-      return client.grantTypeAllowed('refresh_token');
-    },
+    issueRefreshToken: issueRefreshToken as never,
     // Every use of a refresh token rotates it, for confidential clients too (CONTRACT.md).
     rotateRefreshToken: true,
-    expiresWithSession: async () => false,
-    ttl: ttlConfig(settings.tokens) as never,
+    expiresWithSession: expiresWithSession as never,
+    ttl: ttlConfig(settings.tokens, settings.session.maxAge) as never,
     renderError: async (ctx, out) => renderErrorPage(ctx, out),
   };
   const provider = new Provider(settings.issuer, configuration);

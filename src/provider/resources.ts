@@ -1,8 +1,14 @@
 import type { KoaContextWithOIDC, ResourceServer, Client } from 'oidc-provider';
 import { errors } from 'oidc-provider';
 import type { Settings } from '../settings/load-settings.js';
+import type { Account } from '../store/account-store.js';
 
-export const ADMIN_SCOPES = ['admin:keys', 'admin:emergency', 'admin:audit'] as const;
+export const ADMIN_SCOPES = ['admin:keys', 'admin:emergency', 'admin:audit', 'admin:clients'] as const;
+
+/** The scopes each role opens to a person; a scope no role lists is never a person's. */
+const ROLE_SCOPES: Record<Account['roles'][number], readonly string[]> = {
+  security: ADMIN_SCOPES,
+};
 
 /** Signing choice for JWT access tokens: the family's algorithm and its active kid. */
 export interface AccessTokenSigner {
@@ -22,29 +28,56 @@ function requestedScopes(ctx: KoaContextWithOIDC): string[] {
   return typeof scope === 'string' ? scope.split(' ').filter(Boolean) : [];
 }
 
-/** Scopes a client may get at a resource: the resource's, narrowed to the client's registration. */
-function allowedScope(resourceScope: string, client: Client): string {
-  const registered = client.scope ? new Set(client.scope.split(' ')) : undefined;
-  return resourceScope.split(' ').filter((scope) => !registered || registered.has(scope)).join(' ');
+/** Scopes a client may get at a resource: the resource's, narrowed to the client's registration (none without one). */
+function registeredScopes(resourceScope: readonly string[], client: Client): string[] {
+  const registered = new Set((client.scope ?? '').split(' ').filter(Boolean));
+  return resourceScope.filter((scope) => registered.has(scope));
 }
+
+/** The person a request acts for, if any: from the code or refresh token being spent, or the login session. */
+function personOf(ctx: KoaContextWithOIDC): string | undefined {
+  const { entities } = ctx.oidc;
+  const holders = [ctx.oidc.account, entities.AuthorizationCode, entities.RefreshToken, entities.DeviceCode, ctx.oidc.session] as Array<{ accountId?: unknown } | undefined>;
+  for (const holder of holders) if (typeof holder?.accountId === 'string') return holder.accountId;
+  return undefined;
+}
+
+const actsForItself = (ctx: KoaContextWithOIDC): boolean => ctx.oidc.route === 'token' && ctx.oidc.params?.grant_type === 'client_credentials';
 
 /**
  * Resource indicators (RFC 8707): which audience a token is for and how it is signed.
  * `<ISSUER>/api` is the default resource, `<ISSUER>/admin` is Rotor's own admin API, the rest
  * come from the `resourceServers` setting. A request for OpenID scopes only gets an opaque
  * token for the userinfo endpoint.
+ *
+ * Deny by default: a client gets a resource's scopes only where its registration lists them.
+ * Admin scopes go to a person only through such a client and only where the person's roles open
+ * them (requested ∩ client's ∩ role's), checked again whenever a token is issued, so a role
+ * taken away stops the next refresh from carrying it. Before the login, at the authorization
+ * endpoint, the person is not known yet: the client's registration alone narrows the request there.
  */
-export function resourceIndicators(settings: Settings, signer: AccessTokenSigner) {
+export function resourceIndicators(settings: Settings, signer: AccessTokenSigner, findAccount: (sub: string) => Promise<Account | undefined>) {
   const api = `${settings.issuer}/api`;
   const admin = `${settings.issuer}/admin`;
   const apiScopes = new Set(settings.defaultResource.scope.split(' '));
 
-  const info = (scope: string, client: Client, ttl?: number): ResourceServer => ({
-    scope: allowedScope(scope, client),
+  const info = (scopes: readonly string[], ttl?: number): ResourceServer => ({
+    scope: scopes.join(' '),
     accessTokenTTL: ttl ?? settings.tokens.accessTokenTTL,
     accessTokenFormat: 'jwt',
     jwt: { sign: { alg: signer.alg as 'RS256', kid: signer.kid } },
   });
+
+  async function adminScopes(ctx: KoaContextWithOIDC, client: Client): Promise<string[]> {
+    const allowed = registeredScopes(ADMIN_SCOPES, client);
+    if (actsForItself(ctx) || allowed.length === 0) return allowed;
+    const sub = personOf(ctx);
+    if (!sub) return ctx.oidc.route === 'authorization' ? allowed : [];
+    const account = await findAccount(sub);
+    if (!account || account.disabled) return [];
+    const opened = new Set(account.roles.flatMap((role) => ROLE_SCOPES[role]));
+    return allowed.filter((scope) => opened.has(scope));
+  }
 
   return {
     enabled: true,
@@ -52,18 +85,18 @@ export function resourceIndicators(settings: Settings, signer: AccessTokenSigner
       if (oneOf) return oneOf;
       const scopes = requestedScopes(ctx);
       if (scopes.some((scope) => scope.startsWith('admin:'))) return admin;
-      if (ctx.oidc.route === 'token' && ctx.oidc.params?.grant_type === 'client_credentials') return api;
+      if (actsForItself(ctx)) return api;
       if (scopes.some((scope) => apiScopes.has(scope))) return api;
       return undefined;
     },
     async useGrantedResource(): Promise<boolean> {
       return true;
     },
-    async getResourceServerInfo(_ctx: KoaContextWithOIDC, indicator: string, client: Client): Promise<ResourceServer> {
-      if (indicator === api) return info(settings.defaultResource.scope, client);
-      if (indicator === admin) return info(ADMIN_SCOPES.join(' '), client);
+    async getResourceServerInfo(ctx: KoaContextWithOIDC, indicator: string, client: Client): Promise<ResourceServer> {
+      if (indicator === api) return info(registeredScopes(settings.defaultResource.scope.split(' '), client));
+      if (indicator === admin) return info(await adminScopes(ctx, client));
       const configured = settings.resourceServers[indicator];
-      if (configured) return info(configured.scope, client, configured.accessTokenTTL);
+      if (configured) return info(registeredScopes(configured.scope.split(' '), client), configured.accessTokenTTL);
       throw new errors.InvalidTarget(`unknown resource indicator: ${indicator}`);
     },
   };
