@@ -263,3 +263,53 @@ describe('bad configuration stops start-up with one line naming the key', () => 
     }
   });
 });
+
+describe('access-control settings', () => {
+  it('default to throttled logins, a 12 h session, no trusted proxy and /metrics on the public port outside production', () => {
+    const settings = loadSettings(root, {});
+    expect(settings.login).toEqual({ maxFailures: 5, maxFailuresPerIp: 50, window: 15 * MINUTE, lockout: MINUTE, maxLockout: HOUR });
+    expect(settings.session).toEqual({ maxAge: 12 * HOUR });
+    expect(settings.http).toEqual({ trustProxy: false, proxyHops: 0, allowInsecureIssuer: false });
+    expect(settings.metrics).toEqual({ host: '127.0.0.1', port: undefined });
+  });
+
+  it('in production /metrics moves to METRICS_PORT, 9464 unless set; 0 picks a free port', () => {
+    expect(loadSettings(root, { NODE_ENV: 'production' }).metrics.port).toBe(9464);
+    expect(loadSettings(root, { NODE_ENV: 'production', METRICS_PORT: '0' }).metrics.port).toBe(0);
+    expect(loadSettings(root, { METRICS_PORT: '9100' }).metrics.port).toBe(9100);
+  });
+
+  it.each(['', ' ', 'ninety', '-1', '65536', '1.5'])('an unusable METRICS_PORT (%j) is refused', (value) => {
+    expectRefused(() => loadSettings(root, { METRICS_PORT: value }), 'METRICS_PORT');
+  });
+
+  it('trustProxy true trusts one hop, a number that many', () => {
+    expect(withConfig({ http: { trustProxy: true } }).http.proxyHops).toBe(1);
+    expect(withConfig({ http: { trustProxy: 3 } }).http.proxyHops).toBe(3);
+    expectRefused(() => withConfig({ http: { trustProxy: -1 } }), 'http.trustProxy');
+    expectRefused(() => withConfig({ http: { trustProxy: 'yes' } }), 'http.trustProxy');
+  });
+
+  it('in production an http: issuer is refused unless loopback or allowed', () => {
+    expectRefused(() => loadSettings(root, { NODE_ENV: 'production', ISSUER: 'http://auth.example.com' }), 'ISSUER', 'http.allowInsecureIssuer');
+    for (const issuer of ['http://localhost:3000', 'http://127.0.0.1:3000', 'http://[::1]:3000', 'https://auth.example.com']) {
+      expect(loadSettings(root, { NODE_ENV: 'production', ISSUER: issuer }).issuer).toBe(issuer);
+    }
+    expect(withConfig({ http: { allowInsecureIssuer: true } }, { NODE_ENV: 'production', ISSUER: 'http://auth.example.com' }).issuer).toBe('http://auth.example.com');
+    expect(loadSettings(root, { ISSUER: 'http://auth.example.com' }).issuer).toBe('http://auth.example.com');
+  });
+
+  it.each([
+    [{ login: { maxFailures: 0 } }, 'login.maxFailures'],
+    [{ login: { window: '0s' } }, 'login.window'],
+    [{ login: { lockout: '10m', maxLockout: '1m' } }, 'login.maxLockout'],
+    [{ session: { maxAge: '0s' } }, 'session.maxAge'],
+  ])('a login or session setting out of range (%j) is refused naming it', (overrides, key) => {
+    expectRefused(() => withConfig(overrides), key);
+  });
+
+  it('a duration past ten years is refused at start-up, not taken as an invalid date later', () => {
+    expectRefused(() => withConfig({ keys: { rotationInterval: '99999999999999999999d' } }), 'keys.rotationInterval', '3650d');
+    expectRefused(() => withConfig({ tokens: { refreshTokenTTL: 1e12 } }), 'tokens.refreshTokenTTL');
+  });
+});
