@@ -111,7 +111,7 @@ export function createProvider({ settings, adapter, accounts, cookieKeys, logger
   };
   const provider = new Provider(settings.issuer, configuration);
   provider.proxy = settings.http.proxyHops > 0;
-  provider.app.maxIpsCount = settings.http.proxyHops;
+  provider.maxIpsCount = settings.http.proxyHops;
 
   provider.on('server_error', (ctx: KoaContextWithOIDC, err: Error) => {
     if (isStoreDown(err)) {
@@ -128,7 +128,7 @@ export function createProvider({ settings, adapter, accounts, cookieKeys, logger
   provider.on('grant.revoked', (ctx: KoaContextWithOIDC, grantId: string) => {
     // At the token endpoint a grant is revoked only because a used refresh token came back.
     const reuse = ctx.oidc.route === 'token';
-    onAudit?.({ actor: ctx.oidc.client?.clientId ?? 'unknown', action: reuse ? 'refresh_token.reuse' : 'grant.revoke', target: grantId, outcome: 'ok', detail: { route: String(ctx.oidc.route) } });
+    onAudit?.({ actor: ctx.oidc.client ? `client:${ctx.oidc.client.clientId}` : 'unknown', action: reuse ? 'refresh_token.reuse' : 'grant.revoke', target: grantId, outcome: 'ok', detail: { route: String(ctx.oidc.route) } });
   });
   // A dependency outage is a 503 the client may retry, not a bug of ours (a 500). A single-use
   // artifact spent twice at once (the adapter marks the request) revokes its grant, as reuse does.

@@ -199,7 +199,7 @@ describe('the admin API', () => {
     expect(actions).toContain('keys.revoke:ok');
     expect(actions).toContain('keys.revoke:refused');
     expect(actions.some((action) => action.startsWith('admin POST /admin/keys/rollover:refused'))).toBe(true);
-    expect(events.find((event) => event.action === 'keys.rollover' && event.outcome === 'ok')!.actor).toBe('security');
+    expect(events.find((event) => event.action === 'keys.rollover' && event.outcome === 'ok')!.actor).toBe('client:security');
     expect(events.find((event) => event.action === 'keys.revoke' && event.outcome === 'ok')!.reason).toBe('generated on a suspect host');
     const verified = await call(a, 'GET', '/audit/verify', bearer);
     expect(verified.body).toMatchObject({ ok: true });

@@ -92,7 +92,7 @@ describe('OpenID Connect flows on two instances of one deployment', () => {
     expect(newest.status).toBe(400);
     expect(newest.body.error).toBe('invalid_grant');
     const audit = (await dumpDatabase(mongodbUri)).audit_events as Array<{ action: string; actor: string; outcome: string }>;
-    expect(audit).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'refresh_token.reuse', actor: 'spa', outcome: 'ok' })]));
+    expect(audit).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'refresh_token.reuse', actor: 'client:spa', outcome: 'ok' })]));
   });
 
   it('the same refresh token sent five times at once is honoured once, and the grant is revoked', async () => {
@@ -127,7 +127,7 @@ describe('OpenID Connect flows on two instances of one deployment', () => {
     expect((await introspect()).active).toBe(false);
     expect((await refresh(a, token)).body.error).toBe('invalid_grant');
     const audit = (await dumpDatabase(mongodbUri)).audit_events as Array<{ action: string; actor: string }>;
-    expect(audit).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'grant.revoke', actor: 'spa' })]));
+    expect(audit).toEqual(expect.arrayContaining([expect.objectContaining({ action: 'grant.revoke', actor: 'client:spa' })]));
   });
 
   it('userinfo answers for a token of OpenID scopes only', async () => {
