@@ -8,6 +8,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import mongoose from 'mongoose';
+import { Redis } from 'ioredis';
 
 const HOST = '127.0.0.1';
 const MONGO_PORT = 27017;
@@ -236,49 +238,32 @@ function accepts(port, timeoutMs = 1000) {
   });
 }
 
-/** Sends `{ ping: 1 }` as an OP_MSG and resolves true once a complete OP_MSG reply arrives. */
-function mongoPing(port) {
-  return exchange(port, opMsgPing(), (buf) => buf.length >= 16 && buf.length >= buf.readInt32LE(0) && buf.readInt32LE(12) === 2013);
+/** True once a MongoDB-compatible server on `port` answers the driver's `ping` command. */
+async function mongoPing(port) {
+  const connection = mongoose.createConnection(`mongodb://${HOST}:${port}/admin`, { serverSelectionTimeoutMS: 2000, connectTimeoutMS: 2000 });
+  try {
+    await connection.asPromise();
+    await connection.db.admin().ping();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await connection.close().catch(() => undefined);
+  }
 }
 
-function redisPing(port) {
-  return exchange(port, Buffer.from('PING\r\n'), (buf) => buf.toString().startsWith('+PONG'));
-}
-
-function exchange(port, request, isReply, timeoutMs = 2000) {
-  return new Promise((resolve) => {
-    let buf = Buffer.alloc(0);
-    const socket = net.connect({ host: HOST, port });
-    const done = (ok) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => socket.write(request));
-    socket.on('data', (chunk) => {
-      buf = Buffer.concat([buf, chunk]);
-      if (isReply(buf)) done(true);
-    });
-    socket.once('error', () => done(false));
-    socket.once('close', () => done(false));
-  });
-}
-
-function opMsgPing() {
-  const elements = Buffer.concat([
-    Buffer.from([0x10]), Buffer.from('ping\0'), int32(1),
-    Buffer.from([0x02]), Buffer.from('$db\0'), int32(6), Buffer.from('admin\0'),
-    Buffer.from([0x00]),
-  ]);
-  const doc = Buffer.concat([int32(elements.length + 4), elements]);
-  const body = Buffer.concat([int32(0), Buffer.from([0x00]), doc]); // flagBits, section kind 0
-  return Buffer.concat([int32(body.length + 16), int32(1), int32(0), int32(2013), body]);
-}
-
-function int32(n) {
-  const b = Buffer.alloc(4);
-  b.writeInt32LE(n);
-  return b;
+/** True once Redis on `port` answers PING. */
+async function redisPing(port) {
+  const redis = new Redis({ host: HOST, port, lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    return (await redis.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
 }
 
 async function waitFor(probe, timeoutMs, failed, what) {
