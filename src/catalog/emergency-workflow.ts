@@ -1,4 +1,4 @@
-import type { Algorithm } from '../settings/schema.js';
+import type { Algorithm } from '../keys/algorithms.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { EmergencyRequest, EmergencyRequests } from '../store/emergency-requests.js';
 import type { KeyOperations } from './key-operations.js';

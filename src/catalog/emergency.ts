@@ -1,7 +1,7 @@
-import type { Algorithm } from '../settings/schema.js';
+import type { Algorithm } from '../keys/algorithms.js';
 import type { Catalog, KeyRecord } from '../keys/catalog.js';
 import { applyEmergency, EmergencyRefused, planRevoke, planRollover, type RolloverPlan } from '../keys/emergency.js';
-import { addSeconds, type Policy } from '../keys/policy.js';
+import { signingSchedule, type Policy } from '../keys/policy.js';
 import type { KeySource } from './spare-keys.js';
 import type { CatalogRepository } from '../store/catalog-repository.js';
 import { CatalogOperationError } from './operation-error.js';
@@ -43,8 +43,7 @@ export async function rollover(repo: CatalogRepository, policy: Policy, freshKey
     const plan = refusedAsOperationError(() => planRollover(current, target.alg, target.compromisedKid));
     const at = now();
     if (!plan.promoteKid && !options.dryRun) {
-      const retiresAt = addSeconds(at, policy.rotationInterval);
-      fresh ??= await freshKey(plan.alg, { state: 'active', createdAt: at, activatesAt: at, retiresAt, removesAt: addSeconds(retiresAt, policy.overlap) });
+      fresh ??= await freshKey(plan.alg, { state: 'active', createdAt: at, ...signingSchedule(at, policy) });
     }
     const activeKid = plan.promoteKid ?? fresh?.kid ?? '(new key)';
     const outcome = { plan, activeKid };

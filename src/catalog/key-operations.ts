@@ -1,11 +1,11 @@
-import type { Algorithm } from '../settings/schema.js';
+import type { Algorithm } from '../keys/algorithms.js';
 import type { Catalog, KeyRecord, KeyState } from '../keys/catalog.js';
 import type { Policy } from '../keys/policy.js';
 import type { Kek } from '../keys/seal.js';
 import type { CatalogRepository } from '../store/catalog-repository.js';
 import type { AuditRepository } from '../store/audit-repository.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import { formatDuration } from '../settings/duration.js';
+import { formatDuration } from '../keys/duration.js';
 import type { Principal } from '../audit/principal.js';
 import { CatalogOperationError } from './operation-error.js';
 import { rotateNow } from './rotate.js';

@@ -1,7 +1,7 @@
-import type { Algorithm } from '../settings/schema.js';
+import type { Algorithm } from '../keys/algorithms.js';
 import type { Catalog, KeyRecord } from '../keys/catalog.js';
 import { generateKey } from '../keys/generate-key.js';
-import { addSeconds, type Policy } from '../keys/policy.js';
+import { addSeconds, signingSchedule, type Policy } from '../keys/policy.js';
 import type { Kek } from '../keys/seal.js';
 import type { CatalogRepository } from '../store/catalog-repository.js';
 import { CatalogOperationError } from './operation-error.js';
@@ -38,13 +38,10 @@ export async function rotateNow(repo: CatalogRepository, policy: Policy, kek: Ke
     if (pending) {
       const activatesAt = new Date(Math.max(addSeconds(pending.createdAt, policy.prePublish).getTime(), at.getTime()));
       if (activatesAt >= pending.activatesAt) return { unchanged: true, result: pending };
-      const retiresAt = addSeconds(activatesAt, policy.rotationInterval);
-      key = { ...pending, activatesAt, retiresAt, removesAt: addSeconds(retiresAt, policy.overlap), ...reason };
+      key = { ...pending, ...signingSchedule(activatesAt, policy), ...reason };
       keys = current.keys.map((candidate) => (candidate.kid === pending.kid ? key : candidate));
     } else {
-      const activatesAt = addSeconds(at, policy.prePublish);
-      const retiresAt = addSeconds(activatesAt, policy.rotationInterval);
-      const schedule = { state: 'pending' as const, createdAt: at, activatesAt, retiresAt, removesAt: addSeconds(retiresAt, policy.overlap) };
+      const schedule = { state: 'pending' as const, createdAt: at, ...signingSchedule(addSeconds(at, policy.prePublish), policy) };
       if (options.dryRun) return { unchanged: true, result: { kid: '(new key)', alg, ...schedule, publicJwk: { kty: '', kid: '', alg }, sealedPrivateJwk: null, ...reason } };
       generated ??= await generateKey(alg, schedule, kek);
       key = { ...generated, ...reason };

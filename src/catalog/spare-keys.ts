@@ -1,4 +1,4 @@
-import type { Algorithm } from '../settings/schema.js';
+import type { Algorithm } from '../keys/algorithms.js';
 import type { KeyRecord } from '../keys/catalog.js';
 import { generateKey, type KeySchedule } from '../keys/generate-key.js';
 import type { Kek } from '../keys/seal.js';

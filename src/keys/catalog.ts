@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ALGORITHMS } from '../settings/schema.js';
+import { ALGORITHMS } from './algorithms.js';
 
 /** The states a signing key moves through; see CONTRACT.md "Key lifecycle". */
 export const KEY_STATES = ['pending', 'active', 'retiring', 'retired', 'revoked'] as const;

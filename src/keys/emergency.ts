@@ -1,6 +1,6 @@
-import type { Algorithm } from '../settings/schema.js';
+import type { Algorithm } from './algorithms.js';
 import type { Catalog, KeyRecord } from './catalog.js';
-import { addSeconds, type Policy } from './policy.js';
+import { retiringSchedule, signingSchedule, type Policy } from './policy.js';
 
 /** Why an emergency change cannot be made; `status` is the HTTP status to answer with. */
 export class EmergencyRefused extends Error {
@@ -52,11 +52,10 @@ function revoked(key: KeyRecord, now: Date, reason: string): KeyRecord {
 
 /** Applies a rollover or revocation plan; `fresh` is the new key when no pending one is promoted. */
 export function applyEmergency(keys: KeyRecord[], plan: Partial<RolloverPlan> & { revokeKid: string }, fresh: KeyRecord | undefined, policy: Policy, now: Date, reason: string): KeyRecord[] {
-  const retiresAt = addSeconds(now, policy.rotationInterval);
   const next = keys.map((key) => {
     if (key.kid === plan.revokeKid) return revoked(key, now, reason);
-    if (key.kid === plan.promoteKid) return { ...key, state: 'active' as const, activatesAt: now, retiresAt, removesAt: addSeconds(retiresAt, policy.overlap) };
-    if (key.kid === plan.demoteKid) return { ...key, state: 'retiring' as const, retiresAt: now, removesAt: addSeconds(now, policy.overlap) };
+    if (key.kid === plan.promoteKid) return { ...key, state: 'active' as const, ...signingSchedule(now, policy) };
+    if (key.kid === plan.demoteKid) return { ...key, state: 'retiring' as const, ...retiringSchedule(now, policy) };
     return key;
   });
   return fresh ? [...next, fresh] : next;

@@ -1,5 +1,5 @@
 import { exportJWK, generateKeyPair, calculateJwkThumbprint, type JWK } from 'jose';
-import type { Algorithm } from '../settings/schema.js';
+import type { Algorithm } from './algorithms.js';
 import type { KeyRecord, KeyState } from './catalog.js';
 import { sealJwk, type Kek } from './seal.js';
 

@@ -1,7 +1,7 @@
-import type { Algorithm } from '../settings/schema.js';
+import type { Algorithm } from './algorithms.js';
 import type { Catalog, KeyRecord } from './catalog.js';
 import type { KeySchedule } from './generate-key.js';
-import { addSeconds, type Policy } from './policy.js';
+import { addSeconds, retiringSchedule, signingSchedule, type Policy } from './policy.js';
 
 /** One change the catalog needs now. */
 export type Transition =
@@ -23,13 +23,11 @@ function planFamily(keys: KeyRecord[], alg: Algorithm, policy: Policy, now: Date
     if (active) out.push({ type: 'demote', kid: active.kid, at: now });
   } else if (!active) {
     // Only at first start (or after manual damage): a family must never be left without a signer.
-    const retiresAt = addSeconds(now, policy.rotationInterval);
-    out.push({ type: 'create', alg, schedule: { state: 'active', createdAt: now, activatesAt: now, retiresAt, removesAt: addSeconds(retiresAt, policy.overlap) } });
+    out.push({ type: 'create', alg, schedule: { state: 'active', createdAt: now, ...signingSchedule(now, policy) } });
   } else if (pending.length === 0 && now >= addSeconds(active.retiresAt, -policy.prePublish)) {
     // Never sooner than prePublish from now, even when catching up after downtime.
     const activatesAt = new Date(Math.max(active.retiresAt.getTime(), addSeconds(now, policy.prePublish).getTime()));
-    const retiresAt = addSeconds(activatesAt, policy.rotationInterval);
-    out.push({ type: 'create', alg, schedule: { state: 'pending', createdAt: now, activatesAt, retiresAt, removesAt: addSeconds(retiresAt, policy.overlap) } });
+    out.push({ type: 'create', alg, schedule: { state: 'pending', createdAt: now, ...signingSchedule(activatesAt, policy) } });
   }
   for (const key of keys) {
     if (key.state === 'retiring' && key.removesAt <= now) out.push({ type: 'retire', kid: key.kid, at: now });
@@ -60,15 +58,10 @@ export function applyTransitions(keys: KeyRecord[], transitions: Transition[], c
       next.push(created[createdIndex++]!);
     } else if (transition.type === 'promote') {
       const key = find(transition.kid);
-      key.state = 'active';
-      key.activatesAt = transition.at;
-      key.retiresAt = addSeconds(transition.at, policy.rotationInterval);
-      key.removesAt = addSeconds(key.retiresAt, policy.overlap);
+      Object.assign(key, { state: 'active', ...signingSchedule(transition.at, policy) });
     } else if (transition.type === 'demote') {
       const key = find(transition.kid);
-      key.state = 'retiring';
-      key.retiresAt = transition.at;
-      key.removesAt = addSeconds(transition.at, policy.overlap);
+      Object.assign(key, { state: 'retiring', ...retiringSchedule(transition.at, policy) });
     } else {
       const key = find(transition.kid);
       key.state = 'retired';

@@ -1,7 +1,7 @@
 import type { JWK } from 'jose';
 import type { Catalog } from '../keys/catalog.js';
 import { unsealJwk, type Kek } from '../keys/seal.js';
-import type { Algorithm } from '../settings/schema.js';
+import type { Algorithm } from '../keys/algorithms.js';
 import type { ProviderKeys } from './create-provider.js';
 
 export class NoActiveKeyError extends Error {

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { fileSchema, type Algorithm } from './schema.js';
-import { checkPolicyRules } from './policy-rules.js';
+import { fileSchema } from './schema.js';
+import type { Algorithm } from '../keys/algorithms.js';
+import { checkRules } from './check-rules.js';
 import { SettingsError } from './settings-error.js';
 
 /** Everything an instance needs to know, validated once at start-up and frozen. */
@@ -145,6 +146,6 @@ export function loadSettings(root: string, env: Env = process.env): Readonly<Set
   if (!['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'].includes(settings.logLevel)) {
     throw new SettingsError(`env LOG_LEVEL: must be one of error, warn, info, http, verbose, debug, silly (got ${JSON.stringify(settings.logLevel)})`);
   }
-  checkPolicyRules(settings);
+  checkRules(settings);
   return deepFreeze(settings);
 }

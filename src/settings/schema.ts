@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../keys/duration.js';
+import { ALGORITHMS } from '../keys/algorithms.js';
 
 /** A duration string or number of seconds, validated and turned into seconds. */
 const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
@@ -11,8 +12,6 @@ const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
   return seconds;
 });
 
-export const ALGORITHMS = ['RS256', 'PS256', 'ES256', 'EdDSA'] as const;
-export type Algorithm = (typeof ALGORITHMS)[number];
 
 const scopeString = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/, 'must be space-separated scope tokens');
 

@@ -3,7 +3,7 @@ import type { Catalog, KeyRecord, KeyState } from '../../../src/keys/catalog.js'
 import { PUBLISHED_STATES } from '../../../src/keys/catalog.js';
 import { applyTransitions, nextJwksChange, plan, type Transition } from '../../../src/keys/plan.js';
 import type { Policy } from '../../../src/keys/policy.js';
-import type { Algorithm } from '../../../src/settings/schema.js';
+import type { Algorithm } from '../../../src/keys/algorithms.js';
 
 /** A fake clock: seconds after a fixed origin. */
 const T0 = Date.parse('2030-01-01T00:00:00Z');

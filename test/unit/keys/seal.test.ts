@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { base64url, calculateJwkThumbprint, compactVerify, CompactSign, importJWK } from 'jose';
 import { generateKey } from '../../../src/keys/generate-key.js';
 import { kekFromBytes, seal, SealError, sealJwk, unseal, unsealJwk } from '../../../src/keys/seal.js';
-import type { Algorithm } from '../../../src/settings/schema.js';
+import type { Algorithm } from '../../../src/keys/algorithms.js';
 
 const newKek = () => kekFromBytes(randomBytes(32));
 

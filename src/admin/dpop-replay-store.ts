@@ -1,0 +1,41 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+/** Remembers DPoP proof ids for their window; `firstSeen` is true only the first time an id comes. */
+export interface ReplayStore {
+  firstSeen(jti: string, ttlSeconds: number): Promise<boolean>;
+}
+
+const MEMORY_MAX = 50_000;
+
+/**
+ * Proof ids shared by every instance through Redis (`SET NX PX`), so a proof replayed against
+ * another instance is caught too. With Redis down each instance remembers on its own, in a
+ * bounded map: a replay to the same instance is still refused, never waved through.
+ */
+export function redisReplayStore(redis: Redis, prefix: string): ReplayStore {
+  const memory = new Map<string, number>();
+  const rememberLocally = (jti: string, ttlSeconds: number): boolean => {
+    const now = Date.now();
+    const until = memory.get(jti);
+    if (until !== undefined && until > now) return false;
+    if (memory.size >= MEMORY_MAX) {
+      for (const [key, expires] of memory) if (expires <= now || memory.size >= MEMORY_MAX) memory.delete(key);
+    }
+    memory.set(jti, now + ttlSeconds * 1000);
+    return true;
+  };
+  return {
+    async firstSeen(jti, ttlSeconds) {
+      const fresh = rememberLocally(jti, ttlSeconds);
+      if (redis.status !== 'ready') return fresh;
+      try {
+        const key = `${prefix}:dpop:${createHash('sha256').update(jti).digest('base64url')}`;
+        const set = await redis.set(key, '1', 'PX', Math.ceil(ttlSeconds * 1000), 'NX');
+        return fresh && set === 'OK';
+      } catch {
+        return fresh;
+      }
+    },
+  };
+}
