@@ -104,7 +104,7 @@ export async function startInstance(settings: Settings, kek: Kek, logger: Logger
 
   let server: Server | undefined;
   if (role !== 'worker') {
-    const admin = adminRouter({ settings, holder, clients: store.clients, accounts: store.accounts, operations: controls.operations, emergency: controls.emergency, audit: controls.audit, auditLog: store.audit });
+    const admin = adminRouter({ settings, holder, clients: store.clients, accounts: store.accounts, operations: controls.operations, emergency: controls.emergency, audit: controls.audit, auditLog: controls.auditLog });
     const app = createApp({ settings, holder, connection: store.connection, redis, accounts: store.accounts, csrfKey: deriveSecret(kek, 'interaction csrf'), logger, now, events, metrics, publicMetrics: settings.metrics.port === undefined, admin });
     server = createServer(app.callback());
     await new Promise<void>((resolveListen, reject) => {

@@ -7,7 +7,7 @@ import type { ProviderHolder } from '../provider/provider-holder.js';
 import type { KeyOperations } from '../catalog/key-operations.js';
 import { CatalogOperationError } from '../catalog/operation-error.js';
 import { RotationTooSoon } from '../catalog/key-operations.js';
-import type { AuditRepository } from '../store/audit-repository.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { ClientStore } from '../store/client-store.js';
 import type { AccountStore } from '../store/account-store.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
@@ -24,7 +24,7 @@ export interface AdminDeps {
   clients: ClientStore;
   accounts: AccountStore;
   operations: KeyOperations;
-  auditLog: AuditRepository;
+  auditLog: AuditLog;
   audit: AuditTrail;
   emergency: EmergencyWorkflow;
 }

@@ -1,5 +1,5 @@
 import type { Logger } from '../logging/create-logger.js';
-import type { AuditRepository } from '../store/audit-repository.js';
+import type { AuditLog } from './audit-log.js';
 import type { AuditEvent, AuditInput } from './chain.js';
 
 /** Records audit events: hash-chained in MongoDB, and one JSON log line each for a SIEM. */
@@ -11,11 +11,11 @@ export interface AuditTrail {
  * Never throws: an audit write that fails is logged as an error with the whole event, so the
  * SIEM still has it, and the operation it describes is not undone.
  */
-export function createAuditTrail(repo: AuditRepository, logger: Logger): AuditTrail {
+export function createAuditTrail(log: AuditLog, logger: Logger): AuditTrail {
   return {
     async record(input) {
       try {
-        const event = await repo.append(input);
+        const event = await log.append(input);
         logger.info('audit', { audit: { ...event, at: event.at.toISOString() } });
         return event;
       } catch (err) {

@@ -3,6 +3,7 @@ import type { Kek } from '../keys/seal.js';
 import type { Store } from '../store/open-store.js';
 import type { Logger } from '../logging/create-logger.js';
 import { createAuditTrail, type AuditTrail } from '../audit/audit-trail.js';
+import { createAuditLog, type AuditLog } from '../audit/audit-log.js';
 import { EmergencyRequests } from '../store/emergency-requests.js';
 import { countLiveArtifacts } from '../store/oidc-adapter.js';
 import { createKeyOperations, type KeyOperations } from './key-operations.js';
@@ -10,6 +11,7 @@ import { createEmergencyWorkflow, type EmergencyWorkflow } from './emergency-wor
 import { generateOnDemand, type KeySource } from './spare-keys.js';
 
 export interface Controls {
+  auditLog: AuditLog;
   audit: AuditTrail;
   operations: KeyOperations;
   emergency: EmergencyWorkflow;
@@ -17,9 +19,10 @@ export interface Controls {
 
 /** The security team's controls over one store, shared by the admin API and the CLI. */
 export function createControls(settings: Settings, store: Store, kek: Kek, logger: Logger, now: () => Date, freshKey: KeySource = generateOnDemand(kek)): Controls {
-  const audit = createAuditTrail(store.audit, logger);
+  const auditLog = createAuditLog(store.audit);
+  const audit = createAuditTrail(auditLog, logger);
   const operations = createKeyOperations({
-    repo: store.catalog, auditLog: store.audit, audit, policy: settings.keys, kek, now, freshKey,
+    repo: store.catalog, auditLog, audit, policy: settings.keys, kek, now, freshKey,
     rotationMinInterval: settings.admin.rotationMinInterval,
     countLiveGrants: () => countLiveArtifacts(store.connection, 'Grant', now()),
   });
@@ -27,5 +30,5 @@ export function createControls(settings: Settings, store: Store, kek: Kek, logge
     operations, audit, now, requests: new EmergencyRequests(store.connection),
     approvals: settings.admin.emergencyApprovals, approvalWindow: settings.admin.approvalWindow, defaultAlg: settings.keys.algorithms[0]!,
   });
-  return { audit, operations, emergency };
+  return { auditLog, audit, operations, emergency };
 }

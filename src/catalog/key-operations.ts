@@ -3,7 +3,7 @@ import type { Catalog, KeyRecord, KeyState } from '../keys/catalog.js';
 import type { Policy } from '../keys/policy.js';
 import type { Kek } from '../keys/seal.js';
 import type { CatalogRepository } from '../store/catalog-repository.js';
-import type { AuditRepository } from '../store/audit-repository.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { formatDuration } from '../keys/duration.js';
 import type { Principal } from '../audit/principal.js';
@@ -14,7 +14,7 @@ import type { KeySource } from './spare-keys.js';
 
 export interface KeyOperationsDeps {
   repo: CatalogRepository;
-  auditLog: AuditRepository;
+  auditLog: AuditLog;
   audit: AuditTrail;
   policy: Policy;
   kek: Kek;

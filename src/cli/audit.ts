@@ -8,7 +8,7 @@ export async function auditCommand(args: string[], open: () => Promise<CliContex
   parseArgs({ args: rest, options: { json: { type: 'boolean' } }, strict: true });
   if (action !== 'verify') throw usageError(`unknown audit command ${JSON.stringify(action ?? '')}; try: rotor audit verify`);
   const ctx = await open();
-  const result = await ctx.store.audit.verify();
+  const result = await ctx.controls().auditLog.verify();
   if (result.ok) return ctx.out(`audit log intact: ${result.checked} events verified`, result);
   if (ctx.json) ctx.out('', result);
   throw new CliError(`audit log broken at event ${result.firstBad!.seq}: ${result.firstBad!.problem} (${result.checked} events verified before it)`);

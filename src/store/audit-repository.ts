@@ -1,7 +1,22 @@
 import { Schema, type Connection, type Model } from 'mongoose';
-import { ChainVerifier, GENESIS, hashEvent, type AuditEvent, type AuditInput, type ChainCheck } from '../audit/chain.js';
 
-interface AuditDoc extends AuditEvent {
+/** One audit event as stored: the chain's fields and the event's own (see `audit/chain.ts`). */
+export interface StoredAuditEvent {
+  seq: number;
+  at: Date;
+  actor: string;
+  client?: string | undefined;
+  action: string;
+  target?: string | undefined;
+  reason?: string | undefined;
+  version?: number | undefined;
+  outcome: 'ok' | 'refused' | 'failed' | 'pending';
+  detail?: Record<string, string | number | boolean | string[]> | undefined;
+  prevHash: string;
+  hash: string;
+}
+
+interface AuditDoc extends StoredAuditEvent {
   _id: number;
 }
 
@@ -10,6 +25,7 @@ const auditSchema = new Schema<AuditDoc>({
   seq: { type: Number, required: true, unique: true },
   at: { type: Date, required: true },
   actor: { type: String, required: true },
+  client: { type: String },
   action: { type: String, required: true, index: true },
   target: { type: String },
   reason: { type: String },
@@ -20,17 +36,15 @@ const auditSchema = new Schema<AuditDoc>({
   hash: { type: String, required: true },
 }, { versionKey: false, strict: 'throw' });
 
-const MAX_ATTEMPTS = 50;
-
-function toEvent(doc: AuditDoc): AuditEvent {
+function toEvent(doc: AuditDoc): StoredAuditEvent {
   const { _id: _ignored, ...event } = doc;
   return event;
 }
 
 /**
- * The tamper-evident audit log: one document per event, `_id` = sequence number, each hash
- * chained to the one before. Appending is a unique-`_id` insert, so writers on every instance
- * agree on one order without a transaction; a writer that loses the race rereads and retries.
+ * Storage of the audit log: one document per event, `_id` = sequence number. Inserting is a
+ * unique-`_id` insert, so writers on every instance agree on one order without a transaction.
+ * What the events mean, and how they chain, is `audit/`'s business.
  */
 export class AuditRepository {
   readonly #model: Model<AuditDoc>;
@@ -43,38 +57,35 @@ export class AuditRepository {
     await this.#model.createIndexes();
   }
 
-  async append(input: AuditInput, now = new Date()): Promise<AuditEvent> {
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const last = await this.#model.findOne({}, { seq: 1, hash: 1 }).sort({ _id: -1 }).lean();
-      const base = { ...input, seq: (last?.seq ?? 0) + 1, at: now, prevHash: last?.hash ?? GENESIS };
-      const event: AuditEvent = { ...base, hash: hashEvent(base) };
-      try {
-        await this.#model.create({ _id: event.seq, ...event });
-        return event;
-      } catch (err) {
-        if ((err as { code?: number }).code !== 11000) throw err;
-      }
+  /** The newest event's sequence number and hash; `undefined` for an empty log. */
+  async head(): Promise<{ seq: number; hash: string } | undefined> {
+    return (await this.#model.findOne({}, { _id: 0, seq: 1, hash: 1 }).sort({ _id: -1 }).lean()) ?? undefined;
+  }
+
+  /** Stores an event; false when its sequence number is taken already (another writer won). */
+  async insert(event: StoredAuditEvent): Promise<boolean> {
+    try {
+      await this.#model.create({ _id: event.seq, ...event });
+      return true;
+    } catch (err) {
+      if ((err as { code?: number }).code === 11000) return false;
+      throw err;
     }
-    throw new Error(`audit append lost the race ${MAX_ATTEMPTS} times in a row`);
   }
 
   /** The newest events first. */
-  async list(limit: number): Promise<AuditEvent[]> {
+  async list(limit: number): Promise<StoredAuditEvent[]> {
     return (await this.#model.find({}).sort({ _id: -1 }).limit(limit).lean()).map(toEvent);
   }
 
   /** The newest successful event of an action on a target, if any. */
-  async latest(action: string, target: string): Promise<AuditEvent | undefined> {
+  async latest(action: string, target: string): Promise<StoredAuditEvent | undefined> {
     const doc = await this.#model.findOne({ action, target, outcome: 'ok' }).sort({ _id: -1 }).lean();
     return doc ? toEvent(doc) : undefined;
   }
 
-  /** Walks the whole chain in order, streamed, so a long log does not fill memory. */
-  async verify(): Promise<ChainCheck> {
-    const verifier = new ChainVerifier();
-    for await (const doc of this.#model.find({}).sort({ _id: 1 }).lean().cursor()) {
-      if (!verifier.add(toEvent(doc as AuditDoc))) break;
-    }
-    return verifier.result();
+  /** Every event in sequence order, streamed, so a long log does not fill memory. */
+  async *inOrder(): AsyncIterable<StoredAuditEvent> {
+    for await (const doc of this.#model.find({}).sort({ _id: 1 }).lean().cursor()) yield toEvent(doc as AuditDoc);
   }
 }

@@ -1,13 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { Schema, type Connection, type Model } from 'mongoose';
-import type { Principal } from '../audit/principal.js';
+
+/** Who asked: the audit actor and the client a person acted through (`audit/principal.ts`). */
+interface Requester {
+  actor: string;
+  client?: string | undefined;
+}
 
 /** An emergency change waiting for a second approver (the two-person rule). */
 export interface EmergencyRequest {
   id: string;
   kind: 'rollover' | 'revoke';
   params: Record<string, string | undefined>;
-  requestedBy: Principal;
+  requestedBy: Requester;
   reason: string;
   createdAt: Date;
   expiresAt: Date;
