@@ -1,7 +1,7 @@
 import type { Context, Next } from 'koa';
 import { isStoreDown } from '../store/connect.js';
 import type { Logger } from '../logging/create-logger.js';
-import { interactionErrorPage } from '../provider/interactions.js';
+import { browserErrorPage } from '../provider/views/error-page.js';
 
 const OAUTH_ERRORS: Record<number, string> = { 400: 'invalid_request', 401: 'invalid_token', 403: 'access_denied', 404: 'not_found', 405: 'invalid_request', 413: 'invalid_request', 415: 'invalid_request', 429: 'slow_down' };
 
@@ -30,7 +30,7 @@ export function errorHandler(logger: Logger) {
       ctx.status = status;
       if (ctx.path.startsWith('/interaction/') || ctx.accepts('json', 'html') === 'html') {
         ctx.type = 'html';
-        ctx.body = interactionErrorPage(status, description);
+        ctx.body = browserErrorPage(status, description);
       } else {
         ctx.body = { error: code, error_description: description };
       }

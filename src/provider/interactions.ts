@@ -6,7 +6,6 @@ import type Provider from 'oidc-provider';
 import type { AccountStore } from '../store/account-store.js';
 import type { Logger } from '../logging/create-logger.js';
 import { consentPage, loginPage } from './views/interaction-pages.js';
-import { layout, escapeHtml } from './views/layout.js';
 
 export interface InteractionDeps {
   provider: () => Provider;
@@ -120,9 +119,4 @@ export function interactionRouter({ provider, accounts, csrfKey, logger }: Inter
   });
 
   return router;
-}
-
-/** The HTML page for an interaction error (expired, unknown, forged). */
-export function interactionErrorPage(status: number, message: string): string {
-  return layout(status >= 500 ? 'Service unavailable' : 'Sign-in problem', `<p role="alert" class="error">${escapeHtml(message)}</p>`);
 }
