@@ -20,6 +20,8 @@ import { startMetricsServer, type MetricsServer } from './http/metrics-server.js
 import { createQueue, scheduleRepeatable } from './jobs/create-queue.js';
 import { JANITOR_JOB, processJanitor } from './jobs/janitor.js';
 import { ROTATE_KEYS_JOB, processRotateKeys } from './jobs/rotate-keys.js';
+import { createThrottle } from './throttle/index.js';
+import type { AuditInput } from './audit/chain.js';
 
 export type Role = 'web' | 'worker' | 'all';
 
@@ -56,11 +58,20 @@ export async function startInstance(settings: Settings, kek: Kek, logger: Logger
   await auditTransitions(controls.audit, 'system:startup', catalog.version, transitions);
   if (role !== 'worker') spares.warm(settings.keys.algorithms);
 
+  const onAudit = (event: AuditInput): void => void controls.audit.record(event);
+  // Failed sign-ins and client authentications, counted in Redis, in memory while it is down.
+  const throttle = createThrottle({
+    redis, prefix: settings.queue.prefix, limits: settings.login,
+    onModeChange: (mode, reason) => (mode === 'memory'
+      ? logger.warn('throttling of failed sign-ins counts in memory on this instance: Redis unavailable', { reason })
+      : logger.info('throttling of failed sign-ins counts in Redis again')),
+  });
+
   const holder = new ProviderHolder({
     settings, adapter: store.adapter, accounts: store.accounts, logger,
     cookieKeys: [deriveSecret(kek, 'oidc-provider cookies').toString('base64url')],
     onTokenIssued: (kid, type) => metrics.tokensIssued.inc({ kid, type }),
-    onAudit: (event) => void controls.audit.record(event),
+    onAudit, throttle,
   }, kek);
   const metrics = createMetrics(() => (holder.loaded ? holder.state.catalog : undefined), settings.keys, now);
   const events = new JwksEvents(() => (holder.loaded ? holder.state.catalog : undefined));
@@ -105,7 +116,7 @@ export async function startInstance(settings: Settings, kek: Kek, logger: Logger
   let server: Server | undefined;
   if (role !== 'worker') {
     const admin = adminRouter({ settings, holder, clients: store.clients, accounts: store.accounts, operations: controls.operations, emergency: controls.emergency, audit: controls.audit, auditLog: controls.auditLog });
-    const app = createApp({ settings, holder, connection: store.connection, redis, accounts: store.accounts, csrfKey: deriveSecret(kek, 'interaction csrf'), logger, now, events, metrics, publicMetrics: settings.metrics.port === undefined, admin });
+    const app = createApp({ settings, holder, connection: store.connection, redis, accounts: store.accounts, csrfKey: deriveSecret(kek, 'interaction csrf'), logger, now, events, metrics, publicMetrics: settings.metrics.port === undefined, admin, throttle, onAudit });
     server = createServer(app.callback());
     await new Promise<void>((resolveListen, reject) => {
       server!.once('error', reject);

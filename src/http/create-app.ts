@@ -14,6 +14,9 @@ import { jwksRoute } from './jwks-route.js';
 import type { JwksEvents } from './jwks-events.js';
 import { metricsRoute } from './metrics-route.js';
 import type { Metrics } from '../metrics/create-metrics.js';
+import type { Throttle } from '../throttle/index.js';
+import type { AuditInput } from '../audit/chain.js';
+import { createLoginThrottle } from '../provider/login-throttle.js';
 
 export interface AppDeps {
   settings: Settings;
@@ -29,6 +32,9 @@ export interface AppDeps {
   /** Serve `/metrics` on this port too (only when no `METRICS_PORT` is set, outside production). */
   publicMetrics: boolean;
   admin: Router;
+  /** Throttles failed sign-ins; lock-outs are audited through `onAudit`. */
+  throttle: Throttle;
+  onAudit: (event: AuditInput) => void;
 }
 
 /** Paths Rotor answers itself; everything else belongs to oidc-provider. */
@@ -59,7 +65,8 @@ export function createApp(deps: AppDeps): Koa {
   app.use(own.routes()).use(own.allowedMethods());
   app.use(deps.admin.routes()).use(deps.admin.allowedMethods());
 
-  const interactions = interactionRouter({ provider: () => holder.state.provider, accounts: deps.accounts, csrfKey: deps.csrfKey, logger });
+  const loginThrottle = createLoginThrottle({ throttle: deps.throttle, onAudit: deps.onAudit, now: deps.now });
+  const interactions = interactionRouter({ provider: () => holder.state.provider, accounts: deps.accounts, csrfKey: deps.csrfKey, logger, loginThrottle });
   app.use(interactions.routes()).use(interactions.allowedMethods());
   app.use((ctx) => {
     ctx.throw(404, 'no such path');

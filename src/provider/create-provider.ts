@@ -10,6 +10,8 @@ import { ttlConfig } from './ttl.js';
 import type { AuditInput } from '../audit/chain.js';
 import { renderErrorPage } from './views/error-page.js';
 import { logoutSource, postLogoutSuccessSource } from './views/logout-pages.js';
+import type { Throttle } from '../throttle/index.js';
+import { clientAuthThrottle } from './client-auth-throttle.js';
 
 export interface ProviderDeps {
   settings: Settings;
@@ -21,6 +23,8 @@ export interface ProviderDeps {
   onTokenIssued?: (kid: string, type: 'access_token' | 'client_credentials') => void;
   /** Security events: refresh-token reuse and grant revocation. */
   onAudit?: (event: AuditInput) => void;
+  /** Throttles failed client authentication (token, introspection, revocation). */
+  throttle?: Throttle;
 }
 
 /** Keys for oidc-provider: the signers first (one per algorithm), then verify-only keys. */
@@ -69,7 +73,7 @@ async function expiresWithSession(_ctx: KoaContextWithOIDC, source: { scopes: Se
  * versions is in `keys`; everything else must be identical across instances and restarts
  * (storage, cookie keys derived from the KEK), so any instance serves any request.
  */
-export function createProvider({ settings, adapter, accounts, cookieKeys, logger, onTokenIssued, onAudit }: ProviderDeps, keys: ProviderKeys): Provider {
+export function createProvider({ settings, adapter, accounts, cookieKeys, logger, onTokenIssued, onAudit, throttle }: ProviderDeps, keys: ProviderKeys): Provider {
   const configuration: Configuration = {
     adapter,
     jwks: { keys: keys.jwks as never },
@@ -142,5 +146,6 @@ export function createProvider({ settings, adapter, accounts, cookieKeys, logger
       ctx.body = { error: 'temporarily_unavailable', error_description: 'the database is unreachable; retry shortly' };
     }
   });
+  if (throttle) provider.use(clientAuthThrottle(throttle, onAudit));
   return provider;
 }

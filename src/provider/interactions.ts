@@ -6,12 +6,14 @@ import type Provider from 'oidc-provider';
 import type { AccountStore } from '../store/account-store.js';
 import type { Logger } from '../logging/create-logger.js';
 import { consentPage, loginPage } from './views/interaction-pages.js';
+import type { LoginThrottle } from './login-throttle.js';
 
 export interface InteractionDeps {
   provider: () => Provider;
   accounts: AccountStore;
   csrfKey: Buffer;
   logger: Logger;
+  loginThrottle: LoginThrottle;
 }
 
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'";
@@ -27,7 +29,7 @@ function formField(ctx: Context, name: string): string {
  * token bound to the interaction (an HMAC of its uid under a KEK-derived key), on top of the
  * SameSite interaction cookie.
  */
-export function interactionRouter({ provider, accounts, csrfKey, logger }: InteractionDeps): Router {
+export function interactionRouter({ provider, accounts, csrfKey, logger, loginThrottle }: InteractionDeps): Router {
   const router = new Router({ prefix: '/interaction/:uid' });
   const csrfFor = (uid: string): string => createHmac('sha256', csrfKey).update(uid).digest('base64url');
   const checkCsrf = (ctx: Context, uid: string): boolean => {
@@ -75,15 +77,16 @@ export function interactionRouter({ provider, accounts, csrfKey, logger }: Inter
     if (interaction.prompt.name !== 'login') ctx.throw(400, 'this sign-in request does not expect a login');
     if (!checkCsrf(ctx, interaction.uid)) ctx.throw(403, 'the form has expired or did not come from this site; start again');
     const login = formField(ctx, 'login');
-    const account = await accounts.authenticate(login, formField(ctx, 'password'));
-    if (!account) {
-      logger.info('login failed', { clientId: client.clientId });
-      ctx.status = 401;
+    const outcome = await loginThrottle.attempt(login, ctx.ip, () => accounts.authenticate(login, formField(ctx, 'password')));
+    if (!outcome.ok) {
+      logger.info('login failed', { clientId: client.clientId, throttled: outcome.status === 429 });
+      ctx.status = outcome.status;
+      if (outcome.retryAfter) ctx.set('Retry-After', String(outcome.retryAfter));
       ctx.type = 'html';
-      ctx.body = loginPage(interaction.uid, csrfFor(interaction.uid), client.clientName ?? client.clientId, 'Wrong username or password.', login);
+      ctx.body = loginPage(interaction.uid, csrfFor(interaction.uid), client.clientName ?? client.clientId, outcome.message, login);
       return;
     }
-    await provider().interactionFinished(ctx.req, ctx.res, { login: { accountId: account.sub } }, { mergeWithLastSubmission: false });
+    await provider().interactionFinished(ctx.req, ctx.res, { login: { accountId: outcome.account.sub } }, { mergeWithLastSubmission: false });
     ctx.respond = false;
   });
 
