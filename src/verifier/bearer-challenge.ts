@@ -1,7 +1,11 @@
-import type { AccessTokenClaims, Verifier } from './create-verifier.js';
+import type { AccessTokenClaims, Verifier, VerifyOptions } from './create-verifier.js';
+import { DPOP_ALGORITHMS } from './dpop-header.js';
+import { challenge, insufficientScope, unauthorized, unavailable, type ChallengeScheme, type Refusal } from './refusal.js';
 import { VerifierError } from './verifier-error.js';
 
-/** Options of the Koa and Express middleware. */
+export type { Refusal } from './refusal.js';
+
+/** Options of {@link checkAuthorization} and {@link checkBearer}. */
 export interface BearerOptions {
   /** Space-separated scopes the token must all carry in its `scope` claim; 403 otherwise. */
   scope?: string;
@@ -9,48 +13,71 @@ export interface BearerOptions {
   realm?: string;
 }
 
-/** What to answer instead of calling the next handler. */
-export interface Refusal {
-  status: 401 | 403 | 503;
-  headers: Record<string, string>;
-  body: { error: string; error_description: string };
+/** What {@link checkAuthorization} reads from a request. */
+export interface AuthorizationRequest {
+  /** The `Authorization` header. */
+  authorization: string | undefined;
+  /** The `DPoP` header(s), for the `DPoP` scheme. */
+  dpop?: string | readonly string[] | undefined;
+  /** The HTTP method, as received. */
+  method: string;
+  /** The absolute URL the client addressed (a proxy's public one, not the internal one). */
+  url: string;
 }
 
-/** RFC 6750 quoted-string values may hold only %x20-21 / %x23-5B / %x5D-7E. */
-const quoted = (value: string): string => `"${value.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, ' ')}"`;
+/** A verifier, or anything with its `verify`; `dpopAlgorithms` (default all) is listed in DPoP challenges. */
+export type VerifierLike = Pick<Verifier, 'verify'> & Partial<Pick<Verifier, 'dpopAlgorithms'>>;
 
-const BEARER = /^Bearer +(\S+) *$/i;
+/** The outcome of a check: the claims, or what to answer. */
+export type CheckOutcome = { claims: AccessTokenClaims } | { refusal: Refusal };
+
+const CREDENTIALS = /^(?:Bearer|DPoP) +(\S+) *$/i;
+const SCHEME = /^(Bearer|DPoP)\b/i;
 
 /**
- * Checks the `Authorization` header of a request: the claims of a valid token with every
- * required scope, or the RFC 6750 refusal to send — 401 (no `error` when there is no token at
- * all), 403 `insufficient_scope`, or 503 with `Retry-After` when the issuer cannot be reached.
+ * Checks a request's `Authorization` (and `DPoP`) headers: the claims of a valid token with every
+ * required scope, or the refusal to send. `Bearer` tokens as in RFC 6750; `DPoP` tokens with their
+ * proof as in RFC 9449 §7. 401 without an `error` when there is no token at all (a `Bearer`
+ * challenge); 401 `invalid_token` for a bad token, a DPoP-bound token sent as `Bearer` or a proof
+ * from another key; 401 `invalid_dpop_proof` for a missing, invalid or replayed proof; 403
+ * `insufficient_scope`; 503 with `Retry-After` when the issuer cannot be reached. Refusals of the
+ * `DPoP` scheme, and of bound tokens, challenge with `DPoP` and list the accepted `algs`.
  * Errors other than {@link VerifierError} are rethrown for the framework to handle.
  */
-export async function checkBearer(verifier: Pick<Verifier, 'verify'>, authorization: string | undefined, options: BearerOptions = {}): Promise<{ claims: AccessTokenClaims } | { refusal: Refusal }> {
-  const realm = `realm=${quoted(options.realm ?? 'api')}`;
-  const token = BEARER.exec(authorization ?? '')?.[1];
-  if (!authorization || !/^Bearer\b/i.test(authorization)) {
-    const description = 'a bearer access token is required';
-    return { refusal: { status: 401, headers: { 'WWW-Authenticate': `Bearer ${realm}` }, body: { error: 'invalid_token', error_description: description } } };
+export function checkAuthorization(verifier: VerifierLike, request: AuthorizationRequest, options: BearerOptions = {}): Promise<CheckOutcome> {
+  return check(verifier, request, options, true);
+}
+
+/**
+ * {@link checkAuthorization} for the `Bearer` scheme only: a request using another scheme is
+ * answered as one without a token. DPoP-bound tokens are refused, as they must be as bearer tokens.
+ */
+export function checkBearer(verifier: VerifierLike, authorization: string | undefined, options: BearerOptions = {}): Promise<CheckOutcome> {
+  return check(verifier, { authorization, method: '', url: '' }, options, false);
+}
+
+async function check(verifier: VerifierLike, request: AuthorizationRequest, options: BearerOptions, acceptDpop: boolean): Promise<CheckOutcome> {
+  const realm = options.realm ?? 'api';
+  const { authorization } = request;
+  const scheme = SCHEME.exec(authorization ?? '')?.[1]?.toLowerCase();
+  if (scheme === undefined || (scheme === 'dpop' && !acceptDpop)) {
+    return { refusal: { status: 401, headers: { 'WWW-Authenticate': challenge({ name: 'Bearer' }, realm) }, body: { error: 'invalid_token', error_description: 'a bearer access token is required' } } };
   }
+  const dpop: ChallengeScheme = { name: 'DPoP', algs: verifier.dpopAlgorithms ?? DPOP_ALGORITHMS };
+  const asDpop = scheme === 'dpop';
+  const token = CREDENTIALS.exec(authorization!)?.[1] ?? '';
+  const verifyOptions: VerifyOptions | undefined = asDpop ? { dpop: { proof: request.dpop, method: request.method, url: request.url } } : undefined;
   let claims: AccessTokenClaims;
   try {
-    claims = await verifier.verify(token ?? '');
+    claims = await verifier.verify(token, verifyOptions);
   } catch (err) {
     if (!(err instanceof VerifierError)) throw err;
-    if (err.code === 'issuer_unreachable') {
-      return { refusal: { status: 503, headers: { 'Retry-After': String(err.retryAfterSec ?? 5) }, body: { error: 'temporarily_unavailable', error_description: err.message } } };
-    }
-    const challenge = `Bearer ${realm}, error="invalid_token", error_description=${quoted(err.message)}`;
-    return { refusal: { status: 401, headers: { 'WWW-Authenticate': challenge }, body: { error: 'invalid_token', error_description: err.message } } };
+    if (err.code === 'issuer_unreachable') return { refusal: unavailable(err.message, err.retryAfterSec) };
+    const error = err.code === 'invalid_dpop_proof' ? 'invalid_dpop_proof' : 'invalid_token';
+    return { refusal: unauthorized(asDpop || err.code === 'dpop_required' ? dpop : { name: 'Bearer' }, realm, error, err.message) };
   }
   const granted = new Set(typeof claims.scope === 'string' ? claims.scope.split(' ') : []);
   const required = (options.scope ?? '').split(' ').filter(Boolean);
-  if (required.some((scope) => !granted.has(scope))) {
-    const description = `this call needs the scope ${required.join(' ')}`;
-    const challenge = `Bearer ${realm}, error="insufficient_scope", error_description=${quoted(description)}, scope=${quoted(required.join(' '))}`;
-    return { refusal: { status: 403, headers: { 'WWW-Authenticate': challenge }, body: { error: 'insufficient_scope', error_description: description } } };
-  }
+  if (required.some((scope) => !granted.has(scope))) return { refusal: insufficientScope(asDpop ? dpop : { name: 'Bearer' }, realm, required) };
   return { claims };
 }

@@ -1,5 +1,6 @@
 import { jwtVerify, type CompactJWSHeaderParameters, type CryptoKey, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import { applyJwksEvents } from './apply-jwks-events.js';
+import { checkDpopBinding, dpopSettings, type DpopRequest, type DpopSettings } from './dpop-binding.js';
 import { JwksEventStream } from './event-stream.js';
 import { JwksCache } from './jwks-cache.js';
 import { jsonLineLogger, type VerifierLogger } from './logger.js';
@@ -36,18 +37,38 @@ export interface VerifierOptions {
   logger?: VerifierLogger;
   /** The `fetch` used for the JWKS and the event stream (default the global one). */
   fetch?: typeof globalThis.fetch;
+  /**
+   * How DPoP proofs are checked (RFC 9449): accepted `algorithms` (default ES*, PS*, RS*, EdDSA),
+   * `clockSkewSec` (30) and `maxAgeSec` (60) for a proof's `iat`, and the `replay` store (default
+   * one in memory, per verifier: share one, e.g. in Redis, between instances behind a balancer).
+   */
+  dpop?: Partial<DpopSettings>;
+}
+
+/** Options of one {@link Verifier.verify} call. */
+export interface VerifyOptions {
+  /** The DPoP proof of the request and what it must match; required for DPoP-bound tokens, refused for others. */
+  dpop?: DpopRequest;
 }
 
 /** The claims of a verified RFC 9068 access token. */
 export interface AccessTokenClaims extends JWTPayload {
   scope?: string;
   client_id?: string;
+  /** Confirmation (RFC 7800): `jkt` is the thumbprint of the key a DPoP-bound token is bound to. */
+  cnf?: { jkt?: string };
 }
 
 /** A resource server's view of one issuer. */
 export interface Verifier {
-  /** Resolves with the token's claims, or rejects with a {@link VerifierError}. */
-  verify(token: string): Promise<AccessTokenClaims>;
+  /**
+   * Resolves with the token's claims, or rejects with a {@link VerifierError}. A token bound to a
+   * key (`cnf.jkt`) needs `options.dpop` with a valid proof (`dpop_required` without one); a
+   * proof with a token that is not bound is refused (`not_dpop_bound`).
+   */
+  verify(token: string, options?: VerifyOptions): Promise<AccessTokenClaims>;
+  /** The DPoP proof algorithms this verifier accepts, for the `algs` of a challenge. */
+  readonly dpopAlgorithms: readonly string[];
   /** Stops the event stream and any request in flight, so the process can exit. */
   close(): Promise<void>;
 }
@@ -67,6 +88,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const logger = options.logger ?? jsonLineLogger();
   const fetch = options.fetch ?? globalThis.fetch;
   const accepted = new Set(algorithms);
+  const dpop = dpopSettings(options.dpop);
   const cache = new JwksCache({ jwksUri: options.jwksUri ?? `${base}/jwks`, algorithms: accepted, cooldownMs, staleWindowMs, timeoutMs, fetch, logger });
   // No `algorithms` here: jose would build a Set from it on every call; getKey checks `accepted`.
   const verifyOptions: JWTVerifyOptions = { issuer, audience, clockTolerance: clockToleranceSec, requiredClaims: ['exp'] };
@@ -84,14 +106,18 @@ export function createVerifier(options: VerifierOptions): Verifier {
   stream?.start();
 
   return {
-    async verify(token: string): Promise<AccessTokenClaims> {
+    dpopAlgorithms: dpop.algorithms,
+    async verify(token: string, call: VerifyOptions = {}): Promise<AccessTokenClaims> {
       if (typeof token !== 'string' || token === '') throw new VerifierError('malformed', 'no token');
+      let payload: AccessTokenClaims;
       try {
-        const { payload } = await jwtVerify(token, getKey, verifyOptions);
-        return payload as AccessTokenClaims;
+        ({ payload } = await jwtVerify(token, getKey, verifyOptions));
       } catch (err) {
         throw mapJoseError(err);
       }
+      const binding = checkDpopBinding(payload, token, call.dpop, dpop);
+      if (binding) await binding;
+      return payload;
     },
     async close(): Promise<void> {
       cache.close();

@@ -9,13 +9,20 @@
  * ```
  */
 export { createVerifier } from './create-verifier.js';
-export type { AccessTokenClaims, Verifier, VerifierOptions } from './create-verifier.js';
+export type { AccessTokenClaims, Verifier, VerifierOptions, VerifyOptions } from './create-verifier.js';
 export { VerifierError } from './verifier-error.js';
-export type { VerifierErrorCode } from './verifier-error.js';
+export type { DpopCheck, VerifierErrorCode } from './verifier-error.js';
 export type { VerifierLogger } from './logger.js';
 export { koaMiddleware } from './koa-middleware.js';
 export type { KoaLikeContext } from './koa-middleware.js';
 export { expressMiddleware } from './express-middleware.js';
 export type { ExpressLikeRequest, ExpressLikeResponse } from './express-middleware.js';
-export { checkBearer } from './bearer-challenge.js';
-export type { BearerOptions, Refusal } from './bearer-challenge.js';
+export type { MiddlewareOptions } from './request-url.js';
+export { checkAuthorization, checkBearer } from './bearer-challenge.js';
+export type { AuthorizationRequest, BearerOptions, CheckOutcome, Refusal, VerifierLike } from './bearer-challenge.js';
+export { verifyDpopProof, DPOP_CLOCK_SKEW_SEC, DPOP_MAX_AGE_SEC } from './dpop.js';
+export type { DpopProofOptions } from './dpop.js';
+export { DPOP_ALGORITHMS } from './dpop-header.js';
+export { memoryReplayStore } from './dpop-replay.js';
+export type { DpopReplayStore, MemoryReplayStore, MemoryReplayStoreOptions } from './dpop-replay.js';
+export type { DpopRequest, DpopSettings } from './dpop-binding.js';
