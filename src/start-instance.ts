@@ -11,6 +11,7 @@ import { createControls } from './catalog/create-controls.js';
 import { SpareKeys } from './catalog/spare-keys.js';
 import { auditTransitions } from './catalog/audit-transitions.js';
 import { adminRouter } from './admin/admin-router.js';
+import { redisReplayStore } from './admin/dpop-replay-store.js';
 import { ProviderHolder } from './provider/provider-holder.js';
 import { startCatalogPoll } from './provider/catalog-poll.js';
 import { createApp } from './http/create-app.js';
@@ -115,7 +116,7 @@ export async function startInstance(settings: Settings, kek: Kek, logger: Logger
 
   let server: Server | undefined;
   if (role !== 'worker') {
-    const admin = adminRouter({ settings, holder, clients: store.clients, accounts: store.accounts, operations: controls.operations, emergency: controls.emergency, audit: controls.audit, auditLog: controls.auditLog });
+    const admin = adminRouter({ settings, holder, clients: store.clients, accounts: store.accounts, dpopReplay: redisReplayStore(redis, settings.queue.prefix), operations: controls.operations, emergency: controls.emergency, audit: controls.audit, auditLog: controls.auditLog });
     const app = createApp({ settings, holder, connection: store.connection, redis, accounts: store.accounts, csrfKey: deriveSecret(kek, 'interaction csrf'), logger, now, events, metrics, publicMetrics: settings.metrics.port === undefined, admin, throttle, onAudit });
     server = createServer(app.callback());
     await new Promise<void>((resolveListen, reject) => {

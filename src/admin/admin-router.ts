@@ -9,6 +9,8 @@ import { CatalogOperationError } from '../catalog/operation-error.js';
 import { RotationTooSoon } from '../catalog/key-operations.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { ClientStore } from '../store/client-store.js';
+import type { ReplayStore } from './dpop-replay-store.js';
+import { dpopSettings } from '../verifier/dpop-binding.js';
 import type { AccountStore } from '../store/account-store.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { EmergencyWorkflow } from '../catalog/emergency-workflow.js';
@@ -23,6 +25,8 @@ export interface AdminDeps {
   holder: ProviderHolder;
   clients: ClientStore;
   accounts: AccountStore;
+  /** Where DPoP proof ids are remembered, across instances. */
+  dpopReplay: ReplayStore;
   operations: KeyOperations;
   auditLog: AuditLog;
   audit: AuditTrail;
@@ -47,6 +51,7 @@ function parse<T>(schema: z.ZodType<T>, value: unknown): T {
 export function adminRouter(deps: AdminDeps): Router {
   const { settings, holder, operations } = deps;
   const router = new Router({ prefix: '/admin' });
+  const dpop = dpopSettings({ replay: deps.dpopReplay, clockSkewSec: settings.tokens.clockSkew });
   const openapi = JSON.stringify(adminOpenApi(settings.issuer));
 
   router.get('/openapi.json', (ctx) => {
@@ -75,7 +80,7 @@ export function adminRouter(deps: AdminDeps): Router {
   router.use(bodyParser({ enableTypes: ['json'], jsonLimit: '16kb', onError: () => { throw new AdminError(400, 'invalid_request', 'the body is not valid JSON'); } }));
 
   const guard = (scope: string, handler: (ctx: Context, principal: AdminPrincipal) => Promise<void>) => async (ctx: Context): Promise<void> => {
-    const principal = await authenticate(ctx, { holder, clients: deps.clients, accounts: deps.accounts, issuer: settings.issuer, clockSkew: settings.tokens.clockSkew });
+    const principal = await authenticate(ctx, { holder, clients: deps.clients, accounts: deps.accounts, issuer: settings.issuer, clockSkew: settings.tokens.clockSkew, dpop });
     ctx.state.admin = principal;
     requireScope(principal, scope);
     await handler(ctx, principal);

@@ -45,6 +45,7 @@ describe('DPoP: Rotor binds client_credentials tokens to the client\'s key, and 
     server = await startServer({ mongodbUri, kek, config, port, issuer });
     const env = { MONGODB_URI: mongodbUri, KEK: kek, ROTOR_CONFIG: writeConfig(config) };
     await cliJson(['clients', 'add', '--client-id', 'dpop-backend', '--client-secret', SECRET, '--scope', 'api:read'], env);
+    await cliJson(['clients', 'add', '--client-id', 'dpop-ops', '--client-secret', SECRET, '--scope', 'admin:keys'], env);
     verifier = createVerifier({ issuer, audience: `${issuer}/api`, logger: recordingLogger() });
     app = createResourceServer(verifier).listen(0, '127.0.0.1');
     await new Promise((r) => app.once('listening', r));
@@ -59,15 +60,15 @@ describe('DPoP: Rotor binds client_credentials tokens to the client\'s key, and 
   });
 
   /** POST /token with client_secret_basic and, when given, a DPoP proof. */
-  const requestToken = async (dpop?: string): Promise<{ status: number; body: Record<string, unknown> }> => {
+  const requestToken = async (dpop?: string, clientId = 'dpop-backend', scope = 'api:read'): Promise<{ status: number; body: Record<string, unknown> }> => {
     const res = await fetch(`${server.url}/token`, {
       method: 'POST',
       headers: {
         'content-type': 'application/x-www-form-urlencoded',
-        authorization: `Basic ${Buffer.from(`dpop-backend:${SECRET}`).toString('base64')}`,
+        authorization: `Basic ${Buffer.from(`${clientId}:${SECRET}`).toString('base64')}`,
         ...(dpop ? { dpop } : {}),
       },
-      body: new URLSearchParams({ grant_type: 'client_credentials', scope: 'api:read' }),
+      body: new URLSearchParams({ grant_type: 'client_credentials', scope }),
     });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
@@ -123,5 +124,29 @@ describe('DPoP: Rotor binds client_credentials tokens to the client\'s key, and 
     const asDpop = await hello(`DPoP ${token}`, await key.proof('GET', `${api}/hello`, token));
     expect(asDpop.status).toBe(401);
     expect(asDpop.headers.get('www-authenticate')).toContain('error="invalid_token"');
+  });
+
+  it('the admin API refuses a DPoP-bound token as Bearer or without a proof, and accepts it with one, once', async () => {
+    const key = await dpopKey();
+    const { status, body } = await requestToken(await key.proof('POST', `${server.url}/token`), 'dpop-ops', 'admin:keys');
+    expect(status).toBe(200);
+    expect(body.token_type).toBe('DPoP');
+    const token = body.access_token as string;
+    const keys = `${server.url}/admin/keys`;
+    const admin = (authorization: string, dpop?: string) => fetch(keys, { headers: { authorization, ...(dpop ? { dpop } : {}) } });
+
+    const asBearer = await admin(`Bearer ${token}`);
+    expect(asBearer.status).toBe(401);
+    expect(asBearer.headers.get('www-authenticate')).toMatch(/^DPoP realm="rotor-admin", error="invalid_token"/);
+    expect((await admin(`DPoP ${token}`)).status).toBe(401);
+    const proof = await key.proof('GET', keys, token);
+    expect((await admin(`DPoP ${token}`, proof)).status).toBe(200);
+    const replayed = await admin(`DPoP ${token}`, proof);
+    expect(replayed.status).toBe(401);
+    expect(((await replayed.json()) as { error: string }).error).toBe('invalid_dpop_proof');
+    const wrongPath = await admin(`DPoP ${token}`, await key.proof('GET', `${server.url}/admin/audit`, token));
+    expect(wrongPath.status).toBe(401);
+    const thief = await dpopKey();
+    expect((await admin(`DPoP ${token}`, await thief.proof('GET', keys, token))).status).toBe(401);
   });
 });
