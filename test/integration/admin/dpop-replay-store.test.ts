@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { redisReplayStore } from '../../../src/admin/dpop-replay-store.js';
 import { redisUrl } from '../../helpers/engines.js';
 
-describe('the admin API\\'s DPoP replay store', () => {
+describe("the admin API's DPoP replay store", () => {
   const live = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
   const dead = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
   dead.on('error', () => undefined);
