@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { ROOT } from './server.js';
+import { readFileSync } from 'node:fs';
+import { ROOT, writeConfig } from './server.js';
+import { withDeploymentPrefix } from './engines.js';
 
 export interface CliResult {
   code: number | null;
@@ -8,11 +10,23 @@ export interface CliResult {
   stderr: string;
 }
 
+/** The CLI's configuration with its deployment's Redis prefix, as the test servers get it. */
+function deploymentConfig(env: Record<string, string>): Record<string, string> {
+  if (!env.MONGODB_URI) return {};
+  let config: Record<string, unknown> = {};
+  try {
+    if (env.ROTOR_CONFIG) config = JSON.parse(readFileSync(env.ROTOR_CONFIG, 'utf8')) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+  return { ROTOR_CONFIG: writeConfig(withDeploymentPrefix(config, env.MONGODB_URI)) };
+}
+
 /** Runs the built `rotor` CLI against the given database. */
 export async function runCli(args: string[], env: Record<string, string>, stdin?: string): Promise<CliResult> {
   const child = spawn(process.execPath, [join(ROOT, 'dist/src/cli/main.js'), ...args], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', ...env },
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', ...env, ...deploymentConfig(env) },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -12,3 +12,18 @@ export const redisUrl = (): string => process.env.REDIS_URL ?? 'redis://127.0.0.
 
 /** A KEK (base64 of 32 bytes) for one test's instances. */
 export const newKek = (): string => randomBytes(32).toString('base64');
+
+/**
+ * The Redis key prefix of the test deployment that uses this database: every instance and every
+ * CLI run of one deployment share it, and no two deployments do, so their Bull queues, catalog
+ * channels and login-throttle counters never meet (all tests sign in from 127.0.0.1).
+ */
+export function deploymentPrefix(mongodbUri: string): string {
+  return `rotor-t-${new URL(mongodbUri).pathname.slice(1) || 'default'}`;
+}
+
+/** `config` with the deployment's prefix filled in, unless it names one itself. */
+export function withDeploymentPrefix(config: Record<string, unknown>, mongodbUri: string): Record<string, unknown> {
+  const queue = (config.queue ?? {}) as Record<string, unknown>;
+  return queue.prefix ? config : { ...config, queue: { ...queue, prefix: deploymentPrefix(mongodbUri) } };
+}

@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
+import { withDeploymentPrefix } from './engines.js';
 
 const above = resolve(import.meta.dirname, '../..');
 /** The project root, whether this runs from `test/` (jest) or from `dist/test/` (benchmarks). */
@@ -58,7 +59,7 @@ export function serverEnv(options: ServerOptions, port: number): Record<string, 
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     KEK: options.kek,
     LOG_LEVEL: process.env.ROTOR_TEST_LOG_LEVEL ?? 'info',
-    ...(options.config ? { ROTOR_CONFIG: writeConfig(options.config) } : {}),
+    ROTOR_CONFIG: writeConfig(withDeploymentPrefix(options.config ?? {}, options.mongodbUri)),
     ...options.env,
   };
 }
