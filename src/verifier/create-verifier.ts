@@ -43,6 +43,11 @@ export interface VerifierOptions {
    * one in memory, per verifier: share one, e.g. in Redis, between instances behind a balancer).
    */
   dpop?: Partial<DpopSettings>;
+  /**
+   * The clock, in ms since the epoch (default `Date.now`): what token expiry, the JWKS's
+   * freshness, the cooldown, the stale window and DPoP proof ages are measured against.
+   */
+  now?: () => number;
 }
 
 /** Options of one {@link Verifier.verify} call. */
@@ -88,10 +93,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const logger = options.logger ?? jsonLineLogger();
   const fetch = options.fetch ?? globalThis.fetch;
   const accepted = new Set(algorithms);
-  const dpop = dpopSettings(options.dpop);
-  const cache = new JwksCache({ jwksUri: options.jwksUri ?? `${base}/jwks`, algorithms: accepted, cooldownMs, staleWindowMs, timeoutMs, fetch, logger });
+  const now = options.now ?? Date.now;
+  const dpop = dpopSettings({ now, ...options.dpop });
+  const cache = new JwksCache({ jwksUri: options.jwksUri ?? `${base}/jwks`, algorithms: accepted, cooldownMs, staleWindowMs, timeoutMs, fetch, logger, now });
   // No `algorithms` here: jose would build a Set from it on every call; getKey checks `accepted`.
   const verifyOptions: JWTVerifyOptions = { issuer, audience, clockTolerance: clockToleranceSec, requiredClaims: ['exp'] };
+  const clocked = options.now !== undefined;
 
   const getKey = (header: CompactJWSHeaderParameters): CryptoKey | Promise<CryptoKey> => {
     const { typ, kid, alg } = header;
@@ -111,7 +118,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       if (typeof token !== 'string' || token === '') throw new VerifierError('malformed', 'no token');
       let payload: AccessTokenClaims;
       try {
-        ({ payload } = await jwtVerify(token, getKey, verifyOptions));
+        ({ payload } = await jwtVerify(token, getKey, clocked ? { ...verifyOptions, currentDate: new Date(now()) } : verifyOptions));
       } catch (err) {
         throw mapJoseError(err);
       }

@@ -15,7 +15,7 @@ export interface DpopRequest {
 }
 
 /** How a verifier checks DPoP proofs: what {@link verifyDpopProof} takes besides the request. */
-export type DpopSettings = Pick<DpopProofOptions, 'replay' | 'algorithms' | 'clockSkewSec' | 'maxAgeSec'>;
+export type DpopSettings = Pick<DpopProofOptions, 'replay' | 'algorithms' | 'clockSkewSec' | 'maxAgeSec' | 'now'>;
 
 /**
  * A verifier's DPoP settings with the defaults filled in: {@link DPOP_ALGORITHMS} and a
@@ -24,8 +24,8 @@ export type DpopSettings = Pick<DpopProofOptions, 'replay' | 'algorithms' | 'clo
 export function dpopSettings(options: Partial<DpopSettings> = {}): DpopSettings & { algorithms: readonly string[] } {
   const algorithms = Object.freeze([...(options.algorithms ?? DPOP_ALGORITHMS)]);
   if (algorithms.length === 0 || !algorithms.every(isAsymmetric)) throw new TypeError('createVerifier: dpop.algorithms must list asymmetric signature algorithms only');
-  const { clockSkewSec, maxAgeSec } = options;
-  return { algorithms, clockSkewSec, maxAgeSec, replay: options.replay ?? memoryReplayStore() };
+  const { clockSkewSec, maxAgeSec, now } = options;
+  return { algorithms, clockSkewSec, maxAgeSec, now, replay: options.replay ?? memoryReplayStore(now ? { now } : {}) };
 }
 
 /** The token's `cnf.jkt`, `undefined` when it is not DPoP-bound; a `cnf.jkt` that is not a thumbprint is refused. */

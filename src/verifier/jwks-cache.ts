@@ -14,6 +14,8 @@ export interface JwksCacheOptions {
   timeoutMs: number;
   fetch: typeof globalThis.fetch;
   logger: VerifierLogger;
+  /** The clock, in ms since the epoch. */
+  now: () => number;
 }
 
 /** While the issuer fails, it is asked again at most this often (or once per cooldown if shorter). */
@@ -41,7 +43,7 @@ export class JwksCache {
   readonly #retryMs: number;
 
   constructor(private readonly options: JwksCacheOptions) {
-    this.#outage = new Outage(options.logger, 'the JWKS endpoint is');
+    this.#outage = new Outage(options.logger, 'the JWKS endpoint is', options.now);
     this.#retryMs = Math.min(RETRY_MS, options.cooldownMs);
   }
 
@@ -50,7 +52,7 @@ export class JwksCache {
    * lookups and returns synchronously; revoked kids never reach it because they leave the table.
    */
   resolve(kid: string, alg: string): CryptoKey | Promise<CryptoKey> {
-    if (Date.now() < this.#freshUntil) {
+    if (this.options.now() < this.#freshUntil) {
       const key = this.#table.get(kid)?.get(alg);
       if (key) return key;
     }
@@ -59,10 +61,10 @@ export class JwksCache {
 
   async #resolveSlowly(kid: string, alg: string): Promise<CryptoKey> {
     if (this.#revoked.has(kid)) throw new VerifierError('revoked_key', `the key ${kid} has been revoked by the issuer`);
-    if (Date.now() >= this.#freshUntil) await this.#refresh(this.#outage.down ? this.#retryMs : 0);
+    if (this.options.now() >= this.#freshUntil) await this.#refresh(this.#outage.down ? this.#retryMs : 0);
     else if (!this.#table.has(kid)) await this.#refresh(this.options.cooldownMs);
     if (this.#revoked.has(kid)) throw new VerifierError('revoked_key', `the key ${kid} has been revoked by the issuer`);
-    const now = Date.now();
+    const now = this.options.now();
     if (!this.#loaded || now >= this.#freshUntil + this.options.staleWindowMs || (this.#outage.down && !this.#table.has(kid))) {
       throw new VerifierError('issuer_unreachable', this.#loaded ? 'the issuer has been unreachable for longer than the stale window' : 'the issuer\'s keys could not be fetched', {
         retryAfterSec: Math.max(1, Math.ceil((this.#lastAttemptAt + this.#retryMs - now) / 1000)),
@@ -112,11 +114,11 @@ export class JwksCache {
   /** Starts a request unless one is in flight (then joins it) or the last one was less than `gapMs` ago. */
   #refresh(gapMs: number): Promise<void> {
     if (this.#inflight) return this.#inflight;
-    if (this.#closed.signal.aborted || Date.now() - this.#lastAttemptAt < gapMs) return Promise.resolve();
+    if (this.#closed.signal.aborted || this.options.now() - this.#lastAttemptAt < gapMs) return Promise.resolve();
     this.#inflight = (async () => {
       do {
         this.#again = false;
-        this.#lastAttemptAt = Date.now();
+        this.#lastAttemptAt = this.options.now();
         await this.#attempt();
       } while (this.#again && !this.#closed.signal.aborted);
     })().finally(() => { this.#inflight = undefined; });
@@ -129,7 +131,7 @@ export class JwksCache {
       const signal = AbortSignal.any([this.#closed.signal, AbortSignal.timeout(timeoutMs)]);
       const answer = await fetchJwks(this.options.fetch, jwksUri, this.#loaded ? this.#etag : undefined, signal);
       if (answer.changed) await this.#load(answer.keys, answer.etag);
-      this.#freshUntil = Date.now() + answer.ttlMs;
+      this.#freshUntil = this.options.now() + answer.ttlMs;
       this.#outage.recovered({ jwksUri });
     } catch (err) {
       if (this.#closed.signal.aborted) return;

@@ -7,7 +7,7 @@ import type { VerifierLogger } from './logger.js';
 export class Outage {
   #since: number | undefined;
 
-  constructor(private readonly logger: VerifierLogger, private readonly what: string) {}
+  constructor(private readonly logger: VerifierLogger, private readonly what: string, private readonly now: () => number = Date.now) {}
 
   get down(): boolean {
     return this.#since !== undefined;
@@ -16,14 +16,14 @@ export class Outage {
   /** Records a failure; warns only on the first one of an outage. */
   failed(err: unknown, meta: Record<string, unknown> = {}): void {
     if (this.#since !== undefined) return;
-    this.#since = Date.now();
+    this.#since = this.now();
     this.logger.warn(`${this.what} unreachable`, { ...meta, error: err instanceof Error ? err.message : String(err) });
   }
 
   /** Records a success; reports the end of an outage if there was one. */
   recovered(meta: Record<string, unknown> = {}): void {
     if (this.#since === undefined) return;
-    const downForMs = Date.now() - this.#since;
+    const downForMs = this.now() - this.#since;
     this.#since = undefined;
     this.logger.info?.(`${this.what} reachable again`, { ...meta, downForMs });
   }

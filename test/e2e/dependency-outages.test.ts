@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startServer, type RunningServer } from '../helpers/server.js';
 import { cliJson } from '../helpers/cli.js';
 import { newKek } from '../helpers/engines.js';
@@ -39,7 +40,7 @@ describe('when a dependency goes down', () => {
     let readyAgain = 0;
     for (let i = 0; i < 50 && readyAgain !== 200; i++) {
       readyAgain = (await fetch(`${server.url}/readyz`)).status;
-      if (readyAgain !== 200) await new Promise((r) => setTimeout(r, 200));
+      if (readyAgain !== 200) await sleep(200);
     }
     expect(readyAgain).toBe(200);
   }, 30_000);
@@ -62,7 +63,7 @@ describe('when a dependency goes down', () => {
     let status = 0;
     for (let i = 0; i < 50 && status !== 200; i++) {
       status = (await issue()).status;
-      if (status !== 200) await new Promise((r) => setTimeout(r, 300));
+      if (status !== 200) await sleep(300);
     }
     expect(status).toBe(200);
   }, 60_000);

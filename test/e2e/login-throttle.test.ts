@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes } from 'node:crypto';
 import { startCluster, type Cluster } from '../helpers/cluster.js';
 import { startServer, writeConfig, type RunningServer } from '../helpers/server.js';
@@ -57,7 +58,7 @@ async function auditEvents(mongodbUri: string, action: string): Promise<Array<Re
     const events = ((await dumpDatabase(mongodbUri)).audit_events ?? []) as Array<Record<string, unknown>>;
     const found = events.filter((event) => event.action === action);
     if (found.length > 0) return found;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   return [];
 }

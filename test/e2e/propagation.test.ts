@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { setTimeout as sleep } from 'node:timers/promises';
 import mongoose from 'mongoose';
 import { startServer, freePort, writeConfig, type RunningServer } from '../helpers/server.js';
 import { cliJson, runCli } from '../helpers/cli.js';
@@ -12,7 +13,6 @@ import { plan } from '../../src/keys/plan.js';
 import { FAST_POLICY } from '../helpers/fast-policy.js';
 
 const SECRET = 'svc-secret-0123456789';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const jwksKids = async (url: string): Promise<string[]> => ((await (await fetch(`${url}/jwks`)).json()) as { keys: Array<{ kid: string }> }).keys.map((key) => key.kid);
 
 describe('a planned rotation on demand reaches every instance', () => {

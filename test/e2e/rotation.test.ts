@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startServer, type RunningServer } from '../helpers/server.js';
 import { startCluster, type Cluster } from '../helpers/cluster.js';
 import { tokenRequest } from '../helpers/browser.js';
@@ -8,7 +9,6 @@ import { FAST_POLICY } from '../helpers/fast-policy.js';
 import { decodeProtectedHeader, decodeJwt } from 'jose';
 
 const SECRET = 'svc-secret-0123456789';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 
 describe('keys rotate by themselves on every instance', () => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Server } from 'node:http';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { createResourceServer } from '../../examples/resource-server/app.js';
@@ -12,7 +13,6 @@ import { freePort, startServer, writeConfig, type RunningServer } from '../helpe
 import { FAST_POLICY } from '../helpers/fast-policy.js';
 
 const SECRET = 'verifier-secret-0123456789';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const codeOf = (promise: Promise<unknown>): Promise<string> => promise.then(() => 'ok', (err: VerifierError) => err.code);
 
 

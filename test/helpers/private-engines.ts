@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -22,7 +23,7 @@ async function waitForPort(port: number, up: boolean, ms = 15_000): Promise<void
       socket.once('error', () => done(false));
     });
     if (open === up) return;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   throw new Error(`port ${port} did not go ${up ? 'up' : 'down'}`);
 }

@@ -1,3 +1,5 @@
+import { SseParser } from '../../src/verifier/sse-parser.js';
+
 /** A Server-Sent Events listener that collects `jwks` events, for tests and benchmarks. */
 export class SseListener {
   readonly events: Array<{ at: number; data: { version: number; kids: string[]; revoked: string[] } }> = [];
@@ -12,22 +14,16 @@ export class SseListener {
     return listener;
   }
 
+  /** Reads the stream with the parser `rotor/verifier` uses, so tests hear what resource servers hear. */
   async #read(body: ReadableStream<Uint8Array>): Promise<void> {
     const decoder = new TextDecoder();
-    let buffer = '';
+    const parser = new SseParser();
     try {
       for await (const chunk of body) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const frame = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event = /^event: (.*)$/m.exec(frame)?.[1];
-          const data = /^data: (.*)$/m.exec(frame)?.[1];
-          if (event === 'jwks' && data) {
-            this.events.push({ at: Date.now(), data: JSON.parse(data) as SseListener['events'][number]['data'] });
-            for (const wake of this.#waiters.splice(0)) wake();
-          }
+        for (const { event, data } of parser.push(decoder.decode(chunk, { stream: true }))) {
+          if (event !== 'jwks' || !data) continue;
+          this.events.push({ at: Date.now(), data: JSON.parse(data) as SseListener['events'][number]['data'] });
+          for (const wake of this.#waiters.splice(0)) wake();
         }
       }
     } catch {

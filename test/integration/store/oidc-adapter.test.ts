@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Adapter } from 'oidc-provider';
 import { kekFromBytes } from '../../../src/keys/seal.js';
@@ -21,7 +22,6 @@ afterAll(async () => {
 
 const id = (): string => randomUUID();
 const HOUR = 3600;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('the oidc-provider storage adapter', () => {
   let grants: Adapter;

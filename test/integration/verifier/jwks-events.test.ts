@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createVerifier, VerifierError, type Verifier, type VerifierOptions } from '../../../src/verifier/index.js';
 import { JwksEventStream } from '../../../src/verifier/event-stream.js';
 import { parseJwksEvent, type JwksEventData } from '../../../src/verifier/jwks-events.js';
 import { JwksIssuer, type StubKey } from '../../helpers/jwks-issuer.js';
 import { recordingLogger } from '../../helpers/recording-logger.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const codeOf = (promise: Promise<unknown>): Promise<string> => promise.then(() => 'ok', (err: VerifierError) => err.code);
 
 async function until(check: () => boolean | Promise<boolean>, timeoutMs = 3000): Promise<number> {

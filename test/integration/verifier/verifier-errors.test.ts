@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { errors, SignJWT, UnsecuredJWT, base64url } from 'jose';
 import { createVerifier, VerifierError, type Verifier, type VerifierErrorCode } from '../../../src/verifier/index.js';
 import { mapJoseError } from '../../../src/verifier/map-jose-error.js';
@@ -84,12 +85,12 @@ describe('why a token is refused', () => {
     try {
       const token = await issuer.token(key);
       await events.verify(token);
-      while (issuer.listeners === 0) await new Promise((r) => setTimeout(r, 10));
+      while (issuer.listeners === 0) await sleep(10);
       issuer.emit({ kids: [], revoked: [key.kid] });
       let code: VerifierErrorCode | undefined;
       for (let i = 0; i < 100 && code !== 'revoked_key'; i++) {
         code = await events.verify(token).then(() => undefined, (err: VerifierError) => err.code);
-        await new Promise((r) => setTimeout(r, 10));
+        await sleep(10);
       }
       expect(code).toBe('revoked_key');
     } finally {
