@@ -11,11 +11,11 @@ export interface AuditTrail {
  * Never throws: an audit write that fails is logged as an error with the whole event, so the
  * SIEM still has it, and the operation it describes is not undone.
  */
-export function createAuditTrail(log: AuditLog, logger: Logger): AuditTrail {
+export function createAuditTrail(log: AuditLog, logger: Logger, now: () => Date): AuditTrail {
   return {
     async record(input) {
       try {
-        const event = await log.append(input);
+        const event = await log.append(input, now());
         logger.info('audit', { audit: { ...event, at: event.at.toISOString() } });
         return event;
       } catch (err) {

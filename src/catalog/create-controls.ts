@@ -20,7 +20,7 @@ export interface Controls {
 /** The security team's controls over one store, shared by the admin API and the CLI. */
 export function createControls(settings: Settings, store: Store, kek: Kek, logger: Logger, now: () => Date, freshKey: KeySource = generateOnDemand(kek)): Controls {
   const auditLog = createAuditLog(store.audit);
-  const audit = createAuditTrail(auditLog, logger);
+  const audit = createAuditTrail(auditLog, logger, now);
   const operations = createKeyOperations({
     repo: store.catalog, auditLog, audit, policy: settings.keys, kek, now, freshKey,
     rotationMinInterval: settings.admin.rotationMinInterval,

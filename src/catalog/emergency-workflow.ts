@@ -1,6 +1,6 @@
 import type { Algorithm } from '../keys/algorithms.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import type { EmergencyRequest, EmergencyRequests } from '../store/emergency-requests.js';
+import type { EmergencyRequest } from '../store/emergency-requests.js';
 import type { KeyOperations } from './key-operations.js';
 import { CatalogOperationError } from './operation-error.js';
 import { mayBeSameHuman, type Principal } from '../audit/principal.js';
@@ -17,9 +17,17 @@ export interface EmergencyOutcome {
   body: Record<string, unknown>;
 }
 
+/** Where emergency requests wait for their approval; `store/`'s `EmergencyRequests` is one. */
+export interface EmergencyRequestStore {
+  open(request: Omit<EmergencyRequest, 'id' | 'createdAt' | 'expiresAt'>, windowSeconds: number, now?: Date): Promise<EmergencyRequest>;
+  find(id: string): Promise<EmergencyRequest | undefined>;
+  /** Records the approval; false when the request was approved already (exactly one approver wins). */
+  claim(id: string, approvedBy: string, now?: Date): Promise<boolean>;
+}
+
 export interface EmergencyWorkflowDeps {
   operations: KeyOperations;
-  requests: EmergencyRequests;
+  requests: EmergencyRequestStore;
   audit: AuditTrail;
   approvals: 1 | 2;
   approvalWindow: number;

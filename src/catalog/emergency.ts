@@ -3,7 +3,7 @@ import type { Catalog, KeyRecord } from '../keys/catalog.js';
 import { applyEmergency, EmergencyRefused, planRevoke, planRollover, type RolloverPlan } from '../keys/emergency.js';
 import { signingSchedule, type Policy } from '../keys/policy.js';
 import type { KeySource } from './spare-keys.js';
-import type { CatalogRepository } from '../store/catalog-repository.js';
+import type { CatalogStore } from '../keys/catalog-store.js';
 import { CatalogOperationError } from './operation-error.js';
 import { updateCatalog } from './update-catalog.js';
 import { checkAlgorithm } from './rotate.js';
@@ -36,7 +36,7 @@ function refusedAsOperationError<T>(fn: () => T): T {
  * and makes its successor active, so there is never a moment with no signer. A fresh key, when
  * needed, comes from `freshKey` before the write and is reused if the write has to be retried.
  */
-export async function rollover(repo: CatalogRepository, policy: Policy, freshKey: KeySource, target: { alg: Algorithm; compromisedKid?: string | undefined }, options: EmergencyOptions, now: () => Date): Promise<RolloverResult> {
+export async function rollover(repo: CatalogStore, policy: Policy, freshKey: KeySource, target: { alg: Algorithm; compromisedKid?: string | undefined }, options: EmergencyOptions, now: () => Date): Promise<RolloverResult> {
   if (!target.compromisedKid) checkAlgorithm(policy, target.alg);
   let fresh: KeyRecord | undefined;
   const { catalog, result, changed } = await updateCatalog(repo, async (current) => {
@@ -54,7 +54,7 @@ export async function rollover(repo: CatalogRepository, policy: Policy, freshKey
 }
 
 /** Revokes a key that is not active (pending or retiring): it leaves every JWKS at once. */
-export async function revokeKey(repo: CatalogRepository, policy: Policy, kid: string, options: EmergencyOptions, now: () => Date): Promise<{ catalog: Catalog; revokedKids: string[]; changed: boolean }> {
+export async function revokeKey(repo: CatalogStore, policy: Policy, kid: string, options: EmergencyOptions, now: () => Date): Promise<{ catalog: Catalog; revokedKids: string[]; changed: boolean }> {
   const { catalog, changed } = await updateCatalog(repo, async (current) => {
     const plan = refusedAsOperationError(() => planRevoke(current, kid));
     if (options.dryRun) return { unchanged: true, result: plan };

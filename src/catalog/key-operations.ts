@@ -2,7 +2,7 @@ import type { Algorithm } from '../keys/algorithms.js';
 import type { Catalog, KeyRecord, KeyState } from '../keys/catalog.js';
 import type { Policy } from '../keys/policy.js';
 import type { Kek } from '../keys/seal.js';
-import type { CatalogRepository } from '../store/catalog-repository.js';
+import type { CatalogStore } from '../keys/catalog-store.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { formatDuration } from '../keys/duration.js';
@@ -13,7 +13,7 @@ import { revokeKey, rollover } from './emergency.js';
 import type { KeySource } from './spare-keys.js';
 
 export interface KeyOperationsDeps {
-  repo: CatalogRepository;
+  repo: CatalogStore;
   auditLog: AuditLog;
   audit: AuditTrail;
   policy: Policy;

@@ -3,7 +3,7 @@ import { generateKey } from '../keys/generate-key.js';
 import { applyTransitions, plan, type Transition } from '../keys/plan.js';
 import type { Policy } from '../keys/policy.js';
 import type { Kek } from '../keys/seal.js';
-import type { CatalogRepository } from '../store/catalog-repository.js';
+import type { CatalogStore } from '../keys/catalog-store.js';
 import { updateCatalog } from './update-catalog.js';
 
 export interface ReconcileResult {
@@ -16,7 +16,7 @@ export interface ReconcileResult {
  * compare-and-set, so a slow RSA generation never holds anything; if another instance wins the
  * race we re-plan from what it wrote (usually: nothing left to do) and our keys are dropped.
  */
-export async function reconcile(repo: CatalogRepository, policy: Policy, kek: Kek, now: () => Date): Promise<ReconcileResult> {
+export async function reconcile(repo: CatalogStore, policy: Policy, kek: Kek, now: () => Date): Promise<ReconcileResult> {
   const { catalog, result } = await updateCatalog(repo, async (current) => {
     const transitions = plan(current, policy, now());
     if (transitions.length === 0) return { unchanged: true, result: transitions };

@@ -3,7 +3,7 @@ import type { Catalog, KeyRecord } from '../keys/catalog.js';
 import { generateKey } from '../keys/generate-key.js';
 import { addSeconds, signingSchedule, type Policy } from '../keys/policy.js';
 import type { Kek } from '../keys/seal.js';
-import type { CatalogRepository } from '../store/catalog-repository.js';
+import type { CatalogStore } from '../keys/catalog-store.js';
 import { CatalogOperationError } from './operation-error.js';
 import { updateCatalog } from './update-catalog.js';
 
@@ -26,7 +26,7 @@ export function checkAlgorithm(policy: Policy, alg: string): Algorithm {
  * published, its activation moves forward to `createdAt + prePublish` (never earlier).
  * With `dryRun`, reports the key it would add or move and writes nothing.
  */
-export async function rotateNow(repo: CatalogRepository, policy: Policy, kek: Kek, alg: Algorithm, options: { reason?: string | undefined; dryRun?: boolean }, now: () => Date): Promise<RotateResult> {
+export async function rotateNow(repo: CatalogStore, policy: Policy, kek: Kek, alg: Algorithm, options: { reason?: string | undefined; dryRun?: boolean }, now: () => Date): Promise<RotateResult> {
   checkAlgorithm(policy, alg);
   let generated: KeyRecord | undefined;
   const { catalog, result, changed } = await updateCatalog(repo, async (current) => {

@@ -1,5 +1,5 @@
 import type { Catalog, KeyRecord } from '../keys/catalog.js';
-import type { CatalogRepository } from '../store/catalog-repository.js';
+import type { CatalogStore } from '../keys/catalog-store.js';
 import { CatalogOperationError } from './operation-error.js';
 
 /** What a change function decides for the catalog it was shown. */
@@ -12,7 +12,7 @@ const MAX_ATTEMPTS = 10;
  * race, decide again from what the winner wrote. `change` must be pure apart from key
  * generation, which it should memoise across attempts.
  */
-export async function updateCatalog<T>(repo: CatalogRepository, change: (current: Catalog) => Promise<Change<T>>, options: { emptyOk?: boolean } = {}): Promise<{ catalog: Catalog; result: T; changed: boolean }> {
+export async function updateCatalog<T>(repo: CatalogStore, change: (current: Catalog) => Promise<Change<T>>, options: { emptyOk?: boolean } = {}): Promise<{ catalog: Catalog; result: T; changed: boolean }> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const loaded = await repo.load();
     if (!loaded && !options.emptyOk) throw new CatalogOperationError('the catalog is empty: start an instance first', 'ROTOR_NO_CATALOG', 409);

@@ -1,7 +1,7 @@
 import type Queue from 'bull';
 import type { Connection } from 'mongoose';
 import { deleteExpiredArtifacts } from '../store/oidc-adapter.js';
-import type { CatalogRepository } from '../store/catalog-repository.js';
+import type { CatalogStore } from '../keys/catalog-store.js';
 import type { Logger } from '../logging/create-logger.js';
 
 export const JANITOR_JOB = 'janitor';
@@ -11,7 +11,7 @@ export const JANITOR_JOB = 'janitor';
  * Rotor runs on, so this job does the expiry work itself), and empties any superseded catalog
  * version a crashed writer left holding keys.
  */
-export function processJanitor(queue: Queue.Queue, connection: Connection, catalog: CatalogRepository, logger: Logger, now: () => Date): void {
+export function processJanitor(queue: Queue.Queue, connection: Connection, catalog: CatalogStore, logger: Logger, now: () => Date): void {
   void queue.process(JANITOR_JOB, 1, async () => {
     const deleted = await deleteExpiredArtifacts(connection, now());
     const emptied = await catalog.emptySuperseded();

@@ -4,14 +4,14 @@ import type { AuditTrail } from '../audit/audit-trail.js';
 import { auditTransitions } from '../catalog/audit-transitions.js';
 import type { Policy } from '../keys/policy.js';
 import type { Kek } from '../keys/seal.js';
-import type { CatalogRepository } from '../store/catalog-repository.js';
+import type { CatalogStore } from '../keys/catalog-store.js';
 import type { Logger } from '../logging/create-logger.js';
 import type { Metrics } from '../metrics/create-metrics.js';
 
 export const ROTATE_KEYS_JOB = 'rotate-keys';
 
 export interface RotateKeysDeps {
-  repo: CatalogRepository;
+  repo: CatalogStore;
   policy: Policy;
   kek: Kek;
   audit: AuditTrail;

@@ -1,4 +1,4 @@
-import type { CatalogRepository } from '../store/catalog-repository.js';
+import type { CatalogStore } from '../keys/catalog-store.js';
 import type { Logger } from '../logging/create-logger.js';
 import type { ProviderHolder } from './provider-holder.js';
 
@@ -6,7 +6,7 @@ import type { ProviderHolder } from './provider-holder.js';
  * Reloads the catalog whenever its stored version moved past the one held. Cheap (one
  * small read); it is the safety net under the Redis notifications, not the fast path.
  */
-export async function refreshCatalog(repo: CatalogRepository, holder: ProviderHolder): Promise<boolean> {
+export async function refreshCatalog(repo: CatalogStore, holder: ProviderHolder): Promise<boolean> {
   const version = await repo.version();
   if (version === undefined || version <= holder.version) return false;
   const catalog = await repo.load();
@@ -16,7 +16,7 @@ export async function refreshCatalog(repo: CatalogRepository, holder: ProviderHo
 }
 
 /** Polls every `intervalSeconds`; returns a stop function. */
-export function startCatalogPoll(repo: CatalogRepository, holder: ProviderHolder, intervalSeconds: number, logger: Logger): () => void {
+export function startCatalogPoll(repo: CatalogStore, holder: ProviderHolder, intervalSeconds: number, logger: Logger): () => void {
   let failing = false;
   const timer = setInterval(() => {
     refreshCatalog(repo, holder).then(() => {

@@ -1,5 +1,6 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import { catalogSchema, type Catalog, type KeyRecord } from '../keys/catalog.js';
+import type { CatalogStore } from '../keys/catalog-store.js';
 
 interface CatalogDoc {
   _id: string;
@@ -58,7 +59,7 @@ function parse(doc: unknown): Catalog | undefined {
  * index for it. A superseded version is emptied at once (its sealed private parts must leave
  * the database) but stays as a tombstone, so its number can never be written again.
  */
-export class CatalogRepository {
+export class CatalogRepository implements CatalogStore {
   readonly #model: Model<CatalogDoc>;
   #newestSeen = 0;
 
