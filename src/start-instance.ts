@@ -15,6 +15,7 @@ import { redisReplayStore } from './admin/dpop-replay-store.js';
 import { ProviderHolder } from './provider/provider-holder.js';
 import { startCatalogPoll } from './provider/catalog-poll.js';
 import { createApp } from './http/create-app.js';
+import { jwksFastPath } from './http/jwks-fast-path.js';
 import { JwksEvents } from './http/jwks-events.js';
 import { createMetrics } from './metrics/create-metrics.js';
 import { startMetricsServer, type MetricsServer } from './http/metrics-server.js';
@@ -118,7 +119,11 @@ export async function startInstance(settings: Settings, kek: Kek, logger: Logger
   if (role !== 'worker') {
     const admin = adminRouter({ settings, holder, clients: store.clients, accounts: store.accounts, dpopReplay: redisReplayStore(redis, settings.queue.prefix), operations: controls.operations, emergency: controls.emergency, audit: controls.audit, auditLog: controls.auditLog });
     const app = createApp({ settings, holder, connection: store.connection, redis, accounts: store.accounts, csrfKey: deriveSecret(kek, 'interaction csrf'), logger, now, events, metrics, publicMetrics: settings.metrics.port === undefined, admin, throttle, onAudit });
-    server = createServer(app.callback());
+    const jwks = jwksFastPath(holder, settings.keys, settings.jwks.maxAge, settings.issuer.startsWith('https:'), now);
+    const handle = app.callback();
+    server = createServer((req, res) => {
+      if (!jwks(req, res)) void handle(req, res);
+    });
     await new Promise<void>((resolveListen, reject) => {
       server!.once('error', reject);
       server!.listen(settings.port, () => resolveListen());

@@ -10,7 +10,6 @@ import { interactionRouter } from '../provider/interactions.js';
 import { errorHandler } from './error-handler.js';
 import { securityHeaders } from './security-headers.js';
 import { healthRouter } from './health-routes.js';
-import { jwksRoute } from './jwks-route.js';
 import type { JwksEvents } from './jwks-events.js';
 import { metricsRoute } from './metrics-route.js';
 import type { Metrics } from '../metrics/create-metrics.js';
@@ -58,7 +57,6 @@ export function createApp(deps: AppDeps): Koa {
   app.use(errorHandler(logger));
 
   const own = new Router();
-  own.get('/jwks', jwksRoute(holder, settings.keys, settings.jwks.maxAge, deps.now));
   own.get('/jwks/events', deps.events.route());
   if (deps.publicMetrics) own.get('/metrics', metricsRoute(deps.metrics));
   app.use(healthRouter(deps.connection, deps.redis, holder).routes());

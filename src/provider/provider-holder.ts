@@ -13,7 +13,8 @@ export interface ProviderState {
   catalog: Catalog;
   provider: Provider;
   handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>;
-  jwksBody: string;
+  /** The JWKS document, serialised and encoded once per catalog version. */
+  jwksBody: Buffer;
   jwksEtag: string;
   /** The published keys, imported once, for checking Rotor's own tokens (admin API). */
   localJwks: ReturnType<typeof createLocalJWKSet>;
@@ -75,7 +76,7 @@ export class ProviderHolder {
     this.#opened = opened;
     const provider = createProvider(this.#deps, keys);
     const jwks = publicJwks(catalog);
-    const jwksBody = JSON.stringify(jwks);
+    const jwksBody = Buffer.from(JSON.stringify(jwks));
     const jwksEtag = `"${createHash('sha256').update(jwksBody).digest('base64url').slice(0, 27)}"`;
     const previous = this.#state;
     this.#state = { catalog, provider, handler: provider.callback() as ProviderState['handler'], jwksBody, jwksEtag, localJwks: createLocalJWKSet(jwks) };

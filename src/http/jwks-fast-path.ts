@@ -1,0 +1,54 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { nextJwksChange } from '../keys/plan.js';
+import type { Policy } from '../keys/policy.js';
+import type { ProviderHolder, ProviderState } from '../provider/provider-holder.js';
+
+/** The headers every answer carries (as `security-headers.ts` sets them for the Koa app). */
+const FIXED_HEADERS = {
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+  'Access-Control-Allow-Origin': '*',
+};
+
+const matchesEtag = (header: string | undefined, etag: string): boolean =>
+  header !== undefined && header.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
+
+/**
+ * `GET /jwks`, answered before Koa and every middleware: the hottest path of a key server, and
+ * one whose answer is fixed per catalog version. The body and its ETag are built once per version
+ * (see `ProviderHolder`); the next scheduled JWKS change is computed once per version too, and
+ * again only when the clock passes it. `Cache-Control` max-age is `jwks.maxAge`, cut short so no
+ * cache holds the set past that change. Returns false for any other request.
+ */
+export function jwksFastPath(holder: ProviderHolder, policy: Policy, maxAge: number, https: boolean, now: () => Date) {
+  let cachedFor: ProviderState | undefined;
+  let nextChange: number | undefined;
+  const headers: Record<string, string> = https ? { ...FIXED_HEADERS, 'Strict-Transport-Security': 'max-age=31536000' } : { ...FIXED_HEADERS };
+
+  const maxAgeAt = (state: ProviderState, at: number): number => {
+    if (state !== cachedFor || (nextChange !== undefined && nextChange <= at)) {
+      cachedFor = state;
+      nextChange = nextJwksChange(state.catalog, policy, new Date(at))?.getTime();
+    }
+    const untilChange = nextChange === undefined ? maxAge : Math.floor((nextChange - at) / 1000);
+    return Math.max(0, Math.min(maxAge, untilChange));
+  };
+
+  return (req: IncomingMessage, res: ServerResponse): boolean => {
+    if ((req.url !== '/jwks' && !req.url?.startsWith('/jwks?')) || !holder.loaded) return false;
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { ...headers, Allow: 'GET, HEAD', 'Content-Type': 'application/json' }).end('{"error":"invalid_request","error_description":"/jwks answers GET and HEAD only"}');
+      return true;
+    }
+    const state = holder.state;
+    const common = { ...headers, 'Cache-Control': `public, max-age=${maxAgeAt(state, now().getTime())}`, ETag: state.jwksEtag };
+    if (matchesEtag(req.headers['if-none-match'], state.jwksEtag)) {
+      res.writeHead(304, common).end();
+      return true;
+    }
+    res.writeHead(200, { ...common, 'Content-Type': 'application/jwk-set+json', 'Content-Length': state.jwksBody.length });
+    res.end(req.method === 'HEAD' ? undefined : state.jwksBody);
+    return true;
+  };
+}
