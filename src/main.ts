@@ -2,22 +2,18 @@ import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
 import { loadSettings } from './settings/load-settings.js';
 import { loadKek } from './settings/load-kek.js';
-import { SettingsError } from './settings/settings-error.js';
 import { createLogger } from './logging/create-logger.js';
-import { startInstance, type Role } from './start-instance.js';
+import { startInstance } from './start-instance.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const ROLES: readonly Role[] = ['web', 'worker', 'all'];
 
 /** Starts one Rotor instance in the role `ROTOR_ROLE` names (default `all`); stops on SIGTERM/SIGINT. */
 async function main(): Promise<void> {
   const settings = loadSettings(root);
-  const role = (process.env.ROTOR_ROLE || 'all') as Role;
-  if (!ROLES.includes(role)) throw new SettingsError(`env ROTOR_ROLE: must be one of ${ROLES.join(', ')} (got ${JSON.stringify(role)})`);
   const logger = createLogger({ level: settings.logLevel, production: settings.production });
   const { kek, created } = loadKek(settings);
   if (created) logger.warn('created a new KEK; keep it safe and give the same one to every instance', { file: settings.kekFile });
-  const instance = await startInstance(settings, kek, logger, role);
+  const instance = await startInstance(settings, kek, logger, settings.role);
 
   let stopping = false;
   const stop = (signal: string): void => {

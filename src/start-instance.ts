@@ -25,7 +25,7 @@ import { ROTATE_KEYS_JOB, processRotateKeys } from './jobs/rotate-keys.js';
 import { createThrottle } from './throttle/index.js';
 import type { AuditInput } from './audit/chain.js';
 
-export type Role = 'web' | 'worker' | 'all';
+import type { Role } from './settings/env-schema.js';
 
 export class StartupError extends Error {
   readonly code = 'ROTOR_STARTUP';

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { fileSchema } from './schema.js';
+import { envSchema, type Env, type LogLevel, type Role } from './env-schema.js';
 import type { Algorithm } from '../keys/algorithms.js';
 import { checkRules } from './check-rules.js';
 import { SettingsError } from './settings-error.js';
@@ -14,7 +15,9 @@ export interface Settings {
   redisUrl: string;
   kekFile: string;
   kekBase64: string | undefined;
-  logLevel: string;
+  logLevel: LogLevel;
+  /** What this process runs (`ROTOR_ROLE`): the HTTP server, the jobs, or both. */
+  role: Role;
   production: boolean;
   keys: { algorithms: Algorithm[]; rotationInterval: number; prePublish: number; overlap: number; tick: number };
   jwks: { maxAge: number };
@@ -33,7 +36,7 @@ export interface Settings {
   admin: { rotationMinInterval: number; emergencyApprovals: 1 | 2; approvalWindow: number };
 }
 
-type Env = Record<string, string | undefined>;
+type RawEnv = Record<string, string | undefined>;
 
 function readJson(path: string): Record<string, unknown> {
   let text: string;
@@ -91,31 +94,24 @@ function firstIssue(error: z.ZodError): string {
   return `config: ${key}: ${issue.message}`;
 }
 
-function parsePort(name: string, value: string | undefined, fallback: number | undefined): number | undefined {
-  if (value === undefined) return fallback;
-  const port = Number(value);
-  if (value.trim() === '' || !Number.isInteger(port) || port < 0 || port > 65535) throw new SettingsError(`env ${name}: must be an integer 0-65535 (got ${JSON.stringify(value)})`);
-  return port;
-}
-
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
-function parseIssuer(value: string | undefined, port: number, insecureRefused: boolean): string {
-  const issuer = value ?? `http://localhost:${port}`;
-  const url = URL.parse(issuer);
-  if (!url || !/^https?:$/.test(url.protocol) || url.search || url.hash) {
-    throw new SettingsError(`env ISSUER: must be an http(s) URL without query or fragment (got ${JSON.stringify(issuer)})`);
-  }
+/** The issuer without a trailing slash; in production an `http:` one only on loopback, unless allowed. */
+function checkIssuer(issuer: string, insecureRefused: boolean): string {
+  const url = new URL(issuer);
   if (insecureRefused && url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) {
     throw new SettingsError(`env ISSUER: an http: issuer (${issuer}) is refused in production; use https:, a loopback host, or set http.allowInsecureIssuer`);
   }
   return issuer.replace(/\/$/, '');
 }
 
-function checkUri(name: string, value: string, protocols: RegExp): string {
-  const url = URL.parse(value);
-  if (!url || !protocols.test(url.protocol)) throw new SettingsError(`env ${name}: not a valid URI for this engine (got ${JSON.stringify(value)})`);
-  return value;
+/** The environment, validated: one line naming the first bad variable. */
+function readEnv(env: RawEnv): Env {
+  const parsed = envSchema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const name = String(issue.path[0]);
+  throw new SettingsError(`env ${name}: ${issue.message} (got ${JSON.stringify(env[name])})`);
 }
 
 /**
@@ -123,29 +119,28 @@ function checkUri(name: string, value: string, protocols: RegExp): string {
  * environment, validates them and checks the rollover policy rules.
  * @throws SettingsError with one line naming the key and the rule.
  */
-export function loadSettings(root: string, env: Env = process.env): Readonly<Settings> {
+export function loadSettings(root: string, rawEnv: RawEnv = process.env, options: { defaultLogLevel?: LogLevel } = {}): Readonly<Settings> {
+  const env = readEnv(rawEnv);
   const raw = configFiles(root, env).map(readJson).reduce(merge, {});
   const parsed = fileSchema.safeParse(raw);
   if (!parsed.success) throw new SettingsError(firstIssue(parsed.error));
   const production = env.NODE_ENV === 'production';
-  const port = parsePort('PORT', env.PORT, 3000) ?? 3000;
+  const port = env.PORT ?? 3000;
   const { trustProxy } = parsed.data.http;
   const settings: Settings = {
     ...parsed.data,
     http: { ...parsed.data.http, proxyHops: trustProxy === true ? 1 : trustProxy === false ? 0 : trustProxy },
-    metrics: { ...parsed.data.metrics, port: parsePort('METRICS_PORT', env.METRICS_PORT, production ? 9464 : undefined) },
+    metrics: { ...parsed.data.metrics, port: env.METRICS_PORT ?? (production ? 9464 : undefined) },
     port,
-    issuer: parseIssuer(env.ISSUER, port, production && !parsed.data.http.allowInsecureIssuer),
-    mongodbUri: checkUri('MONGODB_URI', env.MONGODB_URI || 'mongodb://127.0.0.1:27017/rotor', /^mongodb(\+srv)?:$/),
-    redisUrl: checkUri('REDIS_URL', env.REDIS_URL || 'redis://127.0.0.1:6379', /^rediss?:$/),
-    kekFile: resolve(root, env.KEK_FILE || 'keys/kek'),
-    kekBase64: env.KEK || undefined,
-    logLevel: env.LOG_LEVEL || 'info',
+    issuer: checkIssuer(env.ISSUER ?? `http://localhost:${port}`, production && !parsed.data.http.allowInsecureIssuer),
+    mongodbUri: env.MONGODB_URI ?? 'mongodb://127.0.0.1:27017/rotor',
+    redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    kekFile: resolve(root, env.KEK_FILE ?? 'keys/kek'),
+    kekBase64: env.KEK,
+    logLevel: env.LOG_LEVEL ?? options.defaultLogLevel ?? 'info',
+    role: env.ROTOR_ROLE ?? 'all',
     production,
   };
-  if (!['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'].includes(settings.logLevel)) {
-    throw new SettingsError(`env LOG_LEVEL: must be one of error, warn, info, http, verbose, debug, silly (got ${JSON.stringify(settings.logLevel)})`);
-  }
   checkRules(settings);
   return deepFreeze(settings);
 }

@@ -279,7 +279,7 @@ describe('access-control settings', () => {
     expect(loadSettings(root, { METRICS_PORT: '9100' }).metrics.port).toBe(9100);
   });
 
-  it.each(['', ' ', 'ninety', '-1', '65536', '1.5'])('an unusable METRICS_PORT (%j) is refused', (value) => {
+  it.each([' ', 'ninety', '-1', '65536', '1.5'])('an unusable METRICS_PORT (%j) is refused', (value) => {
     expectRefused(() => loadSettings(root, { METRICS_PORT: value }), 'METRICS_PORT');
   });
 
@@ -311,5 +311,23 @@ describe('access-control settings', () => {
   it('a duration past ten years is refused at start-up, not taken as an invalid date later', () => {
     expectRefused(() => withConfig({ keys: { rotationInterval: '99999999999999999999d' } }), 'keys.rotationInterval', '3650d');
     expectRefused(() => withConfig({ tokens: { refreshTokenTTL: 1e12 } }), 'tokens.refreshTokenTTL');
+  });
+});
+
+describe('the environment, validated by one schema', () => {
+  it('ROTOR_ROLE chooses what the process runs (default all); anything else is refused', () => {
+    expect(loadSettings(root, {}).role).toBe('all');
+    expect(loadSettings(root, { ROTOR_ROLE: 'worker' }).role).toBe('worker');
+    expectRefused(() => loadSettings(root, { ROTOR_ROLE: 'boss' }), 'ROTOR_ROLE', 'web, worker, all', '"boss"');
+  });
+
+  it('an empty variable counts as unset, as shells and compose files make them', () => {
+    const settings = loadSettings(root, { PORT: '', LOG_LEVEL: '', MONGODB_URI: '', KEK: '', ROTOR_ROLE: '' });
+    expect([settings.port, settings.logLevel, settings.mongodbUri, settings.kekBase64, settings.role]).toEqual([3000, 'info', 'mongodb://127.0.0.1:27017/rotor', undefined, 'all']);
+  });
+
+  it('a caller may choose its own default log level (the CLI is quieter)', () => {
+    expect(loadSettings(root, {}, { defaultLogLevel: 'warn' }).logLevel).toBe('warn');
+    expect(loadSettings(root, { LOG_LEVEL: 'debug' }, { defaultLogLevel: 'warn' }).logLevel).toBe('debug');
   });
 });

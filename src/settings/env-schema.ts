@@ -1,0 +1,38 @@
+import { z } from 'zod';
+
+export const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export const ROLES = ['web', 'worker', 'all'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** An empty variable counts as unset, as shells and compose files produce them. */
+const unsetIfEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
+
+const port = z.string().regex(/^\d{1,5}$/, 'must be an integer 0-65535').transform(Number).refine((value) => value <= 65535, 'must be an integer 0-65535');
+
+const uri = (protocols: RegExp, what: string) => z.string().refine((value) => {
+  const url = URL.parse(value);
+  return url !== null && protocols.test(url.protocol);
+}, `not a valid ${what} URI`);
+
+const issuer = z.string().refine((value) => {
+  const url = URL.parse(value);
+  return url !== null && /^https?:$/.test(url.protocol) && !url.search && !url.hash;
+}, 'must be an http(s) URL without query or fragment');
+
+/** The environment variables Rotor reads, validated once (CONTRACT.md "Configuration"). */
+export const envSchema = z.object({
+  NODE_ENV: unsetIfEmpty(z.string()),
+  ROTOR_CONFIG: unsetIfEmpty(z.string()),
+  ROTOR_ROLE: unsetIfEmpty(z.enum(ROLES, { message: `must be one of ${ROLES.join(', ')}` })),
+  PORT: unsetIfEmpty(port),
+  METRICS_PORT: unsetIfEmpty(port),
+  ISSUER: unsetIfEmpty(issuer),
+  MONGODB_URI: unsetIfEmpty(uri(/^mongodb(\+srv)?:$/, 'MongoDB')),
+  REDIS_URL: unsetIfEmpty(uri(/^rediss?:$/, 'Redis')),
+  KEK_FILE: unsetIfEmpty(z.string()),
+  KEK: unsetIfEmpty(z.string()),
+  LOG_LEVEL: unsetIfEmpty(z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })),
+});
+
+export type Env = z.infer<typeof envSchema>;
