@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const { privateKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : {}) });
   const jwk = { ...(await exportJWK(privateKey)), kid: 'static', alg, use: 'sig' };
   const clients = new MongoAdapter(store.connection, 'Client');
-  await clients.upsert('bench-cc', { client_id: 'bench-cc', client_secret: 'bench-secret-0123456789', grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope: 'api:read api:write' }, 0);
+  await clients.upsert('bench-cc', { client_id: 'bench-cc', client_secret: 'bench-secret-0123456789-abcdefghij', grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope: 'api:read api:write' }, 0);
   await clients.upsert('bench-spa', { client_id: 'bench-spa', token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], redirect_uris: ['http://127.0.0.1:9/cb'], scope: 'openid offline_access api:read' }, 0);
   const api = `${issuer}/api`;
   const configuration: Configuration = {

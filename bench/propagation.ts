@@ -19,7 +19,7 @@ import { SseListener } from '../test/helpers/sse.js';
 
 const CHANGES = Number(process.env.BENCH_CHANGES ?? 60);
 const INSTANCES = 3;
-const SECRET = 'bench-secret-0123456789';
+const SECRET = 'bench-secret-0123456789-abcdefghij';
 
 /**
  * Propagation: from a catalog change (a new key promoted to active) to every one of three
@@ -40,7 +40,7 @@ export async function benchPropagation(): Promise<Record<string, unknown>> {
   let listeners: SseListener[] = [];
   try {
     for (let i = 0; i < INSTANCES; i++) servers.push(await startServer({ mongodbUri, kek: kekBytes.toString('base64'), config, issuer, ...(i === 0 ? { port } : {}) }));
-    await cliJson(['clients', 'add', '--client-id', 'bench', '--client-secret', SECRET], { MONGODB_URI: mongodbUri, KEK: kekBytes.toString('base64') });
+    await cliJson(['clients', 'add', '--client-id', 'bench', '--client-secret', SECRET, '--scope', 'api:read api:write'], { MONGODB_URI: mongodbUri, KEK: kekBytes.toString('base64') });
     const repo = new CatalogRepository(connection);
     const auth = `Basic ${Buffer.from(`bench:${SECRET}`).toString('base64')}`;
     const samples: number[] = [];

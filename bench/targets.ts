@@ -16,7 +16,7 @@ export interface Target {
   stop(): Promise<void>;
 }
 
-export const CC_CLIENT = ['bench-cc', 'bench-secret-0123456789'] as const;
+export const CC_CLIENT = ['bench-cc', 'bench-secret-0123456789-abcdefghij'] as const;
 export const SPA_CLIENT = 'bench-spa';
 export const REDIRECT = 'http://127.0.0.1:9/cb';
 

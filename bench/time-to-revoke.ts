@@ -5,7 +5,7 @@ import { startCluster } from '../test/helpers/cluster.js';
 import { summary, round } from './stats.js';
 
 const ROLLOVERS = Number(process.env.BENCH_ROLLOVERS ?? 40);
-const SECRET = 'bench-secret-0123456789';
+const SECRET = 'bench-secret-0123456789-abcdefghij';
 
 /**
  * Time-to-revoke: from the emergency rollover call to the compromised kid being gone from the

@@ -1,7 +1,6 @@
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import type { Context } from 'koa';
-import { z } from 'zod';
 import type { Settings } from '../settings/load-settings.js';
 import type { ProviderHolder } from '../provider/provider-holder.js';
 import type { KeyOperations } from '../catalog/key-operations.js';
@@ -16,7 +15,10 @@ import type { AuditTrail } from '../audit/audit-trail.js';
 import type { EmergencyWorkflow } from '../catalog/emergency-workflow.js';
 import { describeKey } from '../keys/describe-key.js';
 import { AdminError } from './admin-error.js';
-import { authenticate, requireScope, type AdminPrincipal } from './authenticate.js';
+import type { AdminPrincipal } from './authenticate.js';
+import { createGuard } from './guard.js';
+import { parseInput as parse } from './parse-input.js';
+import { lifecycleRoutes } from './lifecycle-routes.js';
 import { approveBody, auditQuery, kidParam, revokeBody, rolloverBody, rotateBody } from './schemas.js';
 import { adminOpenApi } from './openapi.js';
 
@@ -34,15 +36,6 @@ export interface AdminDeps {
 }
 
 const ERROR_NAMES: Record<number, string> = { 403: 'access_denied', 404: 'not_found', 409: 'conflict', 410: 'expired', 429: 'too_many_requests' };
-
-function parse<T>(schema: z.ZodType<T>, value: unknown): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-  const message = issue.code === 'invalid_type' && issue.path.length === 0 ? 'the body must be a JSON object (Content-Type: application/json)' : `${where}${issue.message}`;
-  throw new AdminError(400, 'invalid_request', message);
-}
 
 /**
  * The admin API: Rotor's own resource server. Every call is audited — refusals here, changes
@@ -77,14 +70,9 @@ export function adminRouter(deps: AdminDeps): Router {
       ctx.body = { error: mapped.error, error_description: mapped.message };
     }
   });
-  router.use(bodyParser({ enableTypes: ['json'], jsonLimit: '16kb', onError: () => { throw new AdminError(400, 'invalid_request', 'the body is not valid JSON'); } }));
+  router.use(bodyParser({ enableTypes: ['json'], parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'], jsonLimit: '16kb', onError: () => { throw new AdminError(400, 'invalid_request', 'the body is not valid JSON'); } }));
 
-  const guard = (scope: string, handler: (ctx: Context, principal: AdminPrincipal) => Promise<void>) => async (ctx: Context): Promise<void> => {
-    const principal = await authenticate(ctx, { holder, clients: deps.clients, accounts: deps.accounts, issuer: settings.issuer, clockSkew: settings.tokens.clockSkew, dpop });
-    ctx.state.admin = principal;
-    requireScope(principal, scope);
-    await handler(ctx, principal);
-  };
+  const guard = createGuard({ holder, clients: deps.clients, accounts: deps.accounts, issuer: settings.issuer, clockSkew: settings.tokens.clockSkew, dpop });
   const readAudited = async (principal: AdminPrincipal, action: string): Promise<void> => {
     await deps.audit.record({ ...principal.principal, action, outcome: 'ok' });
   };
@@ -137,6 +125,8 @@ export function adminRouter(deps: AdminDeps): Router {
     ctx.body = await deps.auditLog.verify();
     await readAudited(principal, 'admin.audit.verify');
   }));
+
+  lifecycleRoutes(router, guard, deps);
 
   return router;
 }

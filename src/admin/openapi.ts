@@ -1,3 +1,5 @@
+import { lifecycleOpenApiPaths } from './lifecycle-openapi.js';
+
 /** The OpenAPI 3.1 description of the admin API, served at `/admin/openapi.json`. */
 export function adminOpenApi(issuer: string): Record<string, unknown> {
   const error = { $ref: '#/components/schemas/Error' };
@@ -11,7 +13,7 @@ export function adminOpenApi(issuer: string): Record<string, unknown> {
     info: { title: 'Rotor admin API', version: '1' },
     servers: [{ url: `${issuer}/admin` }],
     components: {
-      securitySchemes: { bearer: { type: 'oauth2', flows: { clientCredentials: { tokenUrl: `${issuer}/token`, scopes: { 'admin:keys': 'read the catalog, planned rotation', 'admin:emergency': 'rollover and revoke', 'admin:audit': 'read and verify the audit log' } } } } },
+      securitySchemes: { bearer: { type: 'oauth2', flows: { clientCredentials: { tokenUrl: `${issuer}/token`, scopes: { 'admin:keys': 'read the catalog, planned rotation', 'admin:emergency': 'rollover and revoke', 'admin:audit': 'read and verify the audit log', 'admin:clients': 'list, remove and rotate clients; disable and enable users' } } } } },
       schemas: {
         Error: { type: 'object', required: ['error', 'error_description'], properties: { error: { type: 'string' }, error_description: { type: 'string' } } },
         Key: { type: 'object', required: ['kid', 'alg', 'state', 'createdAt', 'activatesAt', 'retiresAt', 'removesAt'], properties: { kid: { type: 'string' }, alg, state: { type: 'string', enum: ['pending', 'active', 'retiring', 'retired', 'revoked'] }, createdAt: { type: 'string', format: 'date-time' }, activatesAt: { type: 'string', format: 'date-time' }, retiresAt: { type: 'string', format: 'date-time' }, removesAt: { type: 'string', format: 'date-time' }, revokedAt: { type: 'string', format: 'date-time' }, reason: { type: 'string' } } },
@@ -27,6 +29,7 @@ export function adminOpenApi(issuer: string): Record<string, unknown> {
       '/emergency/{requestId}/approve': { post: { summary: 'Second approval of an emergency request (admin.emergencyApprovals: 2)', security: secured('admin:emergency'), parameters: [{ name: 'requestId', in: 'path', required: true, schema: { type: 'string' } }], requestBody: body({ reason }, ['reason']), responses: { 200: { description: 'carried out' }, ...errors(400, 401, 403, 404, 409, 410) } } },
       '/audit': { get: { summary: 'Audit events, newest first', security: secured('admin:audit'), parameters: [{ name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 50 } }], responses: { 200: { description: 'events' }, ...errors(400, 401, 403) } } },
       '/audit/verify': { get: { summary: 'Verify the hash chain of the audit log', security: secured('admin:audit'), responses: { 200: { description: 'result', content: { 'application/json': { schema: { type: 'object', properties: { ok: { type: 'boolean' }, checked: { type: 'integer' }, firstBad: { type: 'object' } } } } } }, ...errors(401, 403) } } },
+      ...lifecycleOpenApiPaths({ errors, body, reason, secured }),
     },
   };
 }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ALGORITHMS } from '../keys/algorithms.js';
 
-const reason = z.string({ message: 'reason is required: say why' }).trim().min(3, 'reason must say why (at least 3 characters)').max(500, 'reason is at most 500 characters');
+/** Why a change is made: every change through the admin API needs one. */
+export const reason = z.string({ message: 'reason is required: say why' }).trim().min(3, 'reason must say why (at least 3 characters)').max(500, 'reason is at most 500 characters');
 const kid = z.string().min(1).max(200).regex(/^[A-Za-z0-9._~-]+$/, 'kid has unexpected characters');
 
 export const rotateBody = z.strictObject({

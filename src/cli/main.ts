@@ -14,8 +14,18 @@ const USAGE = `usage: rotor <command> [--json]
   rotor keys revoke KID --reason R [--dry-run]
   rotor keys approve REQUEST --reason R
   rotor audit verify
-  rotor clients add --client-id ID [--client-secret S] [--redirect-uri URI]... [--grant-type G]... [--scope "a b"] [--public] [--first-party]
-  rotor users add --username U (--password P | --password-stdin)`;
+  rotor clients add --client-id ID --scope "a b" [--client-secret S] [--redirect-uri URI]... [--grant-type G]... [--public] [--first-party] [--introspection] [--name N]
+  rotor clients list
+  rotor clients show ID
+  rotor clients remove ID [--reason R]
+  rotor clients rotate-secret ID [--reason R]
+  rotor users add --username U (--password P | --password-stdin) [--role R]...
+  rotor users list
+  rotor users grant U ROLE [--reason R]
+  rotor users revoke-role U ROLE [--reason R]
+  rotor users disable U [--reason R]
+  rotor users enable U [--reason R]
+  rotor users set-password U (--password P | --password-stdin) [--reason R]`;
 
 const COMMANDS: Record<string, (args: string[], open: () => Promise<CliContext>) => Promise<void>> = {
   users: usersCommand,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Schema, type Connection, type Model } from 'mongoose';
+import { Schema, type Connection, type Model, type UpdateQuery } from 'mongoose';
 import { hashPassword, needsRehash, verifyPassword } from './password-hash.js';
+import { deleteArtifactsOf } from './oidc-adapter.js';
 
 interface AccountDoc {
   _id: string;
@@ -37,6 +38,13 @@ export class AccountExistsError extends Error {
   readonly code = 'ROTOR_ACCOUNT_EXISTS';
 }
 
+export class UnknownAccountError extends Error {
+  readonly code = 'ROTOR_UNKNOWN_ACCOUNT';
+  constructor(username: string) {
+    super(`no user ${username}`);
+  }
+}
+
 // A hash to compare against when the username is unknown, so both cases take as long.
 const DUMMY_HASH = hashPassword('rotor-timing-equaliser');
 
@@ -58,6 +66,7 @@ const toAccount = (doc: Pick<AccountDoc, '_id' | 'username' | 'roles' | 'disable
  */
 export class AccountStore {
   readonly #model: Model<AccountDoc>;
+  readonly #connection: Connection;
   readonly #bySub = new Map<string, { account: Account; expires: number }>();
 
   /** Called after an account changes here, to tell other instances (wired to Redis). */
@@ -65,6 +74,7 @@ export class AccountStore {
 
   constructor(connection: Connection) {
     this.#model = (connection.models.Account as Model<AccountDoc> | undefined) ?? connection.model<AccountDoc>('Account', accountSchema, 'accounts');
+    this.#connection = connection;
   }
 
   async ensureIndexes(): Promise<void> {
@@ -110,6 +120,46 @@ export class AccountStore {
   async findByUsername(username: string): Promise<Account | undefined> {
     const doc = await this.#model.findOne({ username }, { passwordHash: 0 }).lean();
     return doc ? toAccount(doc) : undefined;
+  }
+
+  /** Every account, by username, without password hashes. */
+  async list(): Promise<Account[]> {
+    return (await this.#model.find({}, { passwordHash: 0 }).sort({ username: 1 }).lean()).map(toAccount);
+  }
+
+  /**
+   * Disables or enables an account. Disabling also deletes at once everything issued to the
+   * person (grants, refresh tokens, codes, sessions), so no instance accepts their refresh
+   * tokens or browser session any more; enabling restores the login, not the deleted grants.
+   */
+  async setDisabled(username: string, disabled: boolean): Promise<{ account: Account; artifacts: number }> {
+    const account = await this.#update(username, { $set: { disabled } });
+    const artifacts = disabled ? await deleteArtifactsOf(this.#connection, { accountId: account.sub }) : 0;
+    return { account, artifacts };
+  }
+
+  async setPassword(username: string, password: string): Promise<Account> {
+    return this.#update(username, { $set: { passwordHash: await hashPassword(password) } });
+  }
+
+  async grantRole(username: string, role: Role): Promise<Account> {
+    return this.#update(username, { $addToSet: { roles: role } });
+  }
+
+  async revokeRole(username: string, role: Role): Promise<Account> {
+    return this.#update(username, { $pull: { roles: role } });
+  }
+
+  /**
+   * Applies a change to one account, then drops every instance's cached copy of it. (No
+   * projection: FerretDB does not take one on findAndModify; `toAccount` drops the hash.)
+   */
+  async #update(username: string, change: UpdateQuery<AccountDoc>): Promise<Account> {
+    const doc = await this.#model.findOneAndUpdate({ username }, change, { new: true }).lean();
+    if (!doc) throw new UnknownAccountError(username);
+    this.invalidate(doc._id);
+    await this.onChanged?.(doc._id);
+    return toAccount(doc);
   }
 
   /** Forgets a cached account (it changed somewhere). */

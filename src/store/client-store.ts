@@ -1,6 +1,8 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Adapter, AdapterPayload, ClientMetadata } from 'oidc-provider';
 import { seal, unseal, type Kek } from '../keys/seal.js';
+import { checkClientSecret, generateClientSecret } from './client-secret.js';
+import { deleteArtifactsOf } from './oidc-adapter.js';
 
 /** A registered client: its metadata as JSON, its secret sealed under the KEK. */
 interface ClientDoc {
@@ -21,6 +23,36 @@ export class ClientExistsError extends Error {
   readonly code = 'ROTOR_CLIENT_EXISTS';
 }
 
+export class UnknownClientError extends Error {
+  readonly code = 'ROTOR_UNKNOWN_CLIENT';
+  constructor(id: string) {
+    super(`no client ${id}`);
+  }
+}
+
+/** A public client has no secret to rotate. */
+export class PublicClientError extends Error {
+  readonly code = 'ROTOR_PUBLIC_CLIENT';
+  constructor(id: string) {
+    super(`client ${id} is public: it has no secret to rotate`);
+  }
+}
+
+/** A registration as people may see it: the metadata without the secret. */
+export interface ClientView {
+  /** The registered metadata; the secret is sealed apart and never in here. */
+  metadata: ClientMetadata;
+  /** Whether the client has a secret (a confidential client). */
+  confidential: boolean;
+  createdAt: Date;
+}
+
+const toView = (doc: ClientDoc): ClientView => ({
+  metadata: JSON.parse(doc.metadata) as ClientMetadata,
+  confidential: doc.sealedSecret !== null,
+  createdAt: doc.createdAt,
+});
+
 const CACHE_TTL_MS = 5 * 60_000;
 const CACHE_MAX = 10_000;
 
@@ -32,6 +64,7 @@ const CACHE_MAX = 10_000;
  */
 export class ClientStore {
   readonly #model: Model<ClientDoc>;
+  readonly #connection: Connection;
   readonly #kek: Kek;
   readonly #cache = new Map<string, { metadata: ClientMetadata; expires: number }>();
 
@@ -40,13 +73,15 @@ export class ClientStore {
 
   constructor(connection: Connection, kek: Kek) {
     this.#model = (connection.models.Client as Model<ClientDoc> | undefined) ?? connection.model<ClientDoc>('Client', clientSchema, 'clients');
+    this.#connection = connection;
     this.#kek = kek;
   }
 
-  /** Stores a client that oidc-provider has already validated. */
+  /** Stores a client that oidc-provider has already validated; a secret must pass {@link checkClientSecret}. */
   async add(metadata: ClientMetadata): Promise<void> {
     const { client_secret: secret, ...rest } = metadata;
     const id = metadata.client_id;
+    if (typeof secret === 'string') checkClientSecret(secret);
     const sealedSecret = typeof secret === 'string' ? await seal(secret, this.#kek, `client:${id}`) : null;
     try {
       await this.#model.create({ _id: id, metadata: JSON.stringify(rest), sealedSecret, createdAt: new Date() });
@@ -67,6 +102,50 @@ export class ClientStore {
     if (this.#cache.size >= CACHE_MAX) this.#cache.delete(this.#cache.keys().next().value!);
     this.#cache.set(id, { metadata, expires: Date.now() + CACHE_TTL_MS });
     return { ...metadata };
+  }
+
+  /** Every registration, by id, without secrets (nothing is unsealed). */
+  async list(): Promise<ClientView[]> {
+    return (await this.#model.find({}).sort({ _id: 1 }).lean()).map(toView);
+  }
+
+  /** One registration without its secret, or `undefined`. */
+  async describe(id: string): Promise<ClientView | undefined> {
+    const doc = await this.#model.findById(id).lean();
+    return doc ? toView(doc) : undefined;
+  }
+
+  /**
+   * Removes a registration, then deletes everything issued to the client (grants, refresh
+   * tokens, codes, ...); returns how many artifacts went. The registration goes first and is
+   * announced at once: from then on no instance authenticates the client, so nothing new is
+   * issued to it while its artifacts are being deleted.
+   */
+  async remove(id: string): Promise<{ artifacts: number }> {
+    const { deletedCount } = await this.#model.deleteOne({ _id: id });
+    if (deletedCount === 0) throw new UnknownClientError(id);
+    await this.#changed(id);
+    return { artifacts: await deleteArtifactsOf(this.#connection, { clientId: id }) };
+  }
+
+  /**
+   * Replaces a confidential client's secret with a generated one and returns it (the only time
+   * it is readable). The old secret stops working on every instance as soon as they hear of it.
+   */
+  async rotateSecret(id: string): Promise<string> {
+    const doc = await this.#model.findById(id, { sealedSecret: 1 }).lean();
+    if (!doc) throw new UnknownClientError(id);
+    if (doc.sealedSecret === null) throw new PublicClientError(id);
+    const secret = generateClientSecret();
+    const { matchedCount } = await this.#model.updateOne({ _id: id }, { $set: { sealedSecret: await seal(secret, this.#kek, `client:${id}`) } });
+    if (matchedCount === 0) throw new UnknownClientError(id);
+    await this.#changed(id);
+    return secret;
+  }
+
+  async #changed(id: string): Promise<void> {
+    this.invalidate(id);
+    await this.onChanged?.(id);
   }
 
   /** Forgets a cached client (it changed somewhere). */

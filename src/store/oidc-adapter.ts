@@ -1,6 +1,7 @@
 import { Schema, type Connection, type Model } from 'mongoose';
 import Provider, { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import { consumptionModel, SINGLE_USE_KINDS, spend, spentAt } from './consumption.js';
+import { artifactOwner } from './artifact-owner.js';
 
 /**
  * One document per oidc-provider artifact. The payload is stored as a JSON string: its maps
@@ -11,6 +12,8 @@ interface ArtifactDoc {
   _id: string;
   payload: string;
   grantId?: string;
+  clientId?: string;
+  accountId?: string;
   uid?: string;
   userCode?: string;
   expiresAt?: Date;
@@ -21,6 +24,8 @@ const artifactSchema = new Schema<ArtifactDoc>({
   _id: { type: String, required: true },
   payload: { type: String, required: true },
   grantId: { type: String, index: true },
+  clientId: { type: String, index: true },
+  accountId: { type: String, index: true },
   uid: { type: String, index: true },
   userCode: { type: String, index: true },
   expiresAt: { type: Date, index: true },
@@ -52,6 +57,8 @@ function toPayload(doc: ArtifactDoc | null, consumed = doc?.consumed): AdapterPa
   return out;
 }
 
+const LIFTED_FIELDS = ['grantId', 'clientId', 'accountId', 'uid', 'userCode'] as const;
+
 /** Set on the request when a single-use artifact was spent twice at once; create-provider revokes its grant. */
 export const DOUBLE_SPEND = 'rotorDoubleSpentGrant';
 
@@ -78,8 +85,10 @@ export class MongoAdapter implements Adapter {
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
     const set: Partial<ArtifactDoc> = { payload: JSON.stringify(payload) };
     const unset: Record<string, 1> = {};
-    for (const field of ['grantId', 'uid', 'userCode'] as const) {
-      if (typeof payload[field] === 'string') set[field] = payload[field];
+    const lifted: Partial<ArtifactDoc> = { grantId: payload.grantId, uid: payload.uid, userCode: payload.userCode, ...artifactOwner(payload) };
+    for (const field of LIFTED_FIELDS) {
+      const value = lifted[field];
+      if (typeof value === 'string') set[field] = value;
       else unset[field] = 1;
     }
     if (expiresIn) set.expiresAt = new Date(Date.now() + expiresIn * 1000);
@@ -136,6 +145,26 @@ export async function deleteExpiredArtifacts(connection: Connection, now = new D
     deleted += result.deletedCount;
   }
   deleted += (await consumptionModel(connection).deleteMany({ expiresAt: { $lte: now } })).deletedCount;
+  return deleted;
+}
+
+const escapeRegExp = (value: string): string => value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Deletes every artifact of every kind that belongs to one client or one account (grants,
+ * tokens, codes, sessions, interactions, ...); returns how many went. Documents written before
+ * the owner was lifted to the top level are found by their payload, so an upgrade leaves none behind.
+ */
+export async function deleteArtifactsOf(connection: Connection, owner: { clientId: string } | { accountId: string }): Promise<number> {
+  const [field, value] = 'clientId' in owner ? ['clientId', owner.clientId] as const : ['accountId', owner.accountId] as const;
+  let deleted = 0;
+  for (const kind of ARTIFACT_KINDS) {
+    const model = artifactModel(connection, kind);
+    deleted += (await model.deleteMany({ [field]: value })).deletedCount;
+    const unlifted = await model.find({ [field]: { $exists: false }, payload: { $regex: escapeRegExp(JSON.stringify(value)) } }, { payload: 1 }).lean();
+    const owned = unlifted.filter((doc) => artifactOwner(JSON.parse(doc.payload) as AdapterPayload)[field] === value).map((doc) => doc._id);
+    if (owned.length > 0) deleted += (await model.deleteMany({ _id: { $in: owned } })).deletedCount;
+  }
   return deleted;
 }
 

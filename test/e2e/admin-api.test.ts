@@ -9,7 +9,7 @@ import { tokenRequest } from '../helpers/browser.js';
 import { dropDatabase, dumpDatabase } from '../helpers/database.js';
 import { SseListener } from '../helpers/sse.js';
 
-const SECRET = 'client-secret-0123456789';
+const SECRET = 'client-secret-0123456789-abcdefghij';
 const ALL_ADMIN = 'admin:keys admin:emergency admin:audit';
 
 interface KeyView { kid: string; alg: string; state: string; reason?: string; revokedAt?: string }

@@ -19,7 +19,7 @@ describe('bad input gets a 4xx with an OAuth error, never a 5xx', () => {
     const env = { MONGODB_URI: mongodbUri, KEK: kek };
     await cliJson(['users', 'add', '--username', 'bob', '--password', 'bobs-password'], env);
     await cliJson(['clients', 'add', '--client-id', 'spa', '--public', '--redirect-uri', REDIRECT, '--scope', 'openid api:read'], env);
-    await cliJson(['clients', 'add', '--client-id', 'svc', '--client-secret', 'svc-secret-0123456789'], env);
+    await cliJson(['clients', 'add', '--client-id', 'svc', '--client-secret', 'svc-secret-0123456789-abcdefghijkl', '--scope', 'api:read api:write'], env);
   }, 60_000);
 
   afterAll(async () => {
@@ -52,7 +52,7 @@ describe('bad input gets a 4xx with an OAuth error, never a 5xx', () => {
   });
 
   it('an unknown grant type is unsupported_grant_type', async () => {
-    const { status, body } = await tokenRequest(server.url, { grant_type: 'password', username: 'bob', password: 'bobs-password' }, ['svc', 'svc-secret-0123456789']);
+    const { status, body } = await tokenRequest(server.url, { grant_type: 'password', username: 'bob', password: 'bobs-password' }, ['svc', 'svc-secret-0123456789-abcdefghijkl']);
     expect(status).toBe(400);
     expect(body.error).toBe('unsupported_grant_type');
   });
@@ -98,7 +98,7 @@ describe('bad input gets a 4xx with an OAuth error, never a 5xx', () => {
   });
 
   it('an unknown resource indicator is invalid_target', async () => {
-    const { status, body } = await tokenRequest(server.url, { grant_type: 'client_credentials', resource: 'https://elsewhere.example/api' }, ['svc', 'svc-secret-0123456789']);
+    const { status, body } = await tokenRequest(server.url, { grant_type: 'client_credentials', resource: 'https://elsewhere.example/api' }, ['svc', 'svc-secret-0123456789-abcdefghijkl']);
     expect(status).toBe(400);
     expect(body.error).toBe('invalid_target');
   });
@@ -115,6 +115,6 @@ describe('bad input gets a 4xx with an OAuth error, never a 5xx', () => {
 
   it('the server log holds no secret that was sent to it', () => {
     expect(server.output()).not.toContain('bobs-password');
-    expect(server.output()).not.toContain('svc-secret-0123456789');
+    expect(server.output()).not.toContain('svc-secret-0123456789-abcdefghijkl');
   });
 });

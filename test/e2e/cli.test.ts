@@ -19,8 +19,8 @@ describe('the rotor CLI', () => {
   });
 
   it('generates a secret for a confidential client without one and shows it once', async () => {
-    const added = await cliJson<{ client_id: string; client_secret: string }>(['clients', 'add', '--client-id', 'backend'], env);
-    expect(added.client_secret.length).toBeGreaterThanOrEqual(43);
+    const added = await cliJson<{ client_id: string; client_secret: string }>(['clients', 'add', '--client-id', 'backend', '--scope', 'api:read'], env);
+    expect(added.client_secret).toMatch(/^rotor_cs_[A-Za-z0-9_-]{43}$/);
   });
 
   it('lists the catalog as JSON with ISO 8601 times and no private part', async () => {
@@ -37,9 +37,9 @@ describe('the rotor CLI', () => {
   it.each([
     [['users', 'add', '--username', 'eve'], 2, /password is required/],
     [['users', 'add', '--password', 'x'], 2, /--username is required/],
-    [['clients', 'add', '--client-id', 'x', '--public', '--client-secret', 's'], 2, /public client has no secret/],
-    [['clients', 'add', '--client-id', 'x', '--grant-type', 'implicit'], 2, /--grant-type implicit/],
-    [['clients', 'add', '--client-id', 'x', '--redirect-uri', 'not a uri'], 1, /invalid client: redirect_uris/],
+    [['clients', 'add', '--client-id', 'x', '--scope', 'api:read', '--public', '--client-secret', 's'], 2, /public client has no secret/],
+    [['clients', 'add', '--client-id', 'x', '--scope', 'api:read', '--grant-type', 'implicit'], 2, /--grant-type implicit/],
+    [['clients', 'add', '--client-id', 'x', '--scope', 'openid', '--redirect-uri', 'not a uri'], 1, /invalid client: redirect_uris/],
     [['clients', 'add', '--client-id', 'x', '--bogus'], 2, /bogus/],
     [['frobnicate'], 2, /unknown command "frobnicate"/],
   ])('rotor %j exits %i with one clear line on stderr', async (args, code, message) => {
@@ -67,7 +67,7 @@ describe('the CLI emergency commands', () => {
     const empty = await runCli(['keys', 'rollover', '--reason', 'too early'], env);
     expect(empty.code).toBe(1);
     expect(empty.stderr.trim()).toBe('rotor: the catalog is empty: start an instance first');
-    await cliJson(['clients', 'add', '--client-id', 'bootstrap'], env);
+    await cliJson(['clients', 'add', '--client-id', 'bootstrap', '--scope', 'api:read'], env);
   });
 
   it('rollover --dry-run changes nothing; rollover revokes the active key and names its successor', async () => {

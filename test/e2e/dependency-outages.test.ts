@@ -6,7 +6,7 @@ import { newKek } from '../helpers/engines.js';
 import { tokenRequest } from '../helpers/browser.js';
 import { startPrivateFerretDb, startPrivateRedis, type PrivateEngine } from '../helpers/private-engines.js';
 
-const SECRET = 'svc-secret-0123456789';
+const SECRET = 'svc-secret-0123456789-abcdefghijkl';
 
 describe('when a dependency goes down', () => {
   let mongo: PrivateEngine;
@@ -17,8 +17,8 @@ describe('when a dependency goes down', () => {
     [mongo, redis] = await Promise.all([startPrivateFerretDb(), startPrivateRedis()]);
     const kek = newKek();
     server = await startServer({ mongodbUri: mongo.url, kek, env: { REDIS_URL: redis.url } });
-    await cliJson(['clients', 'add', '--client-id', 'svc', '--client-secret', SECRET], { MONGODB_URI: mongo.url, KEK: kek });
-    await cliJson(['clients', 'add', '--client-id', 'never-seen', '--client-secret', SECRET], { MONGODB_URI: mongo.url, KEK: kek });
+    await cliJson(['clients', 'add', '--client-id', 'svc', '--client-secret', SECRET, '--scope', 'api:read api:write'], { MONGODB_URI: mongo.url, KEK: kek });
+    await cliJson(['clients', 'add', '--client-id', 'never-seen', '--client-secret', SECRET, '--scope', 'api:read api:write'], { MONGODB_URI: mongo.url, KEK: kek });
   }, 60_000);
 
   afterAll(async () => {

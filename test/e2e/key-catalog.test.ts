@@ -50,8 +50,8 @@ describe('the key catalog', () => {
     const mongodbUri = database('restart');
     const kek = newKek();
     const first = await startServer({ mongodbUri, kek });
-    await cliJson(['clients', 'add', '--client-id', 'svc', '--client-secret', 'svc-secret-0123456789'], { MONGODB_URI: mongodbUri, KEK: kek });
-    const issued = await tokenRequest(first.url, { grant_type: 'client_credentials' }, ['svc', 'svc-secret-0123456789']);
+    await cliJson(['clients', 'add', '--client-id', 'svc', '--client-secret', 'svc-secret-0123456789-abcdefghijkl', '--scope', 'api:read api:write'], { MONGODB_URI: mongodbUri, KEK: kek });
+    const issued = await tokenRequest(first.url, { grant_type: 'client_credentials' }, ['svc', 'svc-secret-0123456789-abcdefghijkl']);
     const before = await jwksKids(first.url);
     await first.stop();
     const second = await startServer({ mongodbUri, kek, port: first.port });
@@ -79,10 +79,10 @@ describe('the key catalog', () => {
     const env = { MONGODB_URI: mongodbUri, KEK: kek };
     const redirect = 'http://127.0.0.1:9/cb';
     await cliJson(['users', 'add', '--username', 'carol', '--password', 'carols-secret-password'], env);
-    await cliJson(['clients', 'add', '--client-id', 'web', '--client-secret', 'web-client-secret-value', '--redirect-uri', redirect, '--scope', 'openid offline_access api:read'], env);
+    await cliJson(['clients', 'add', '--client-id', 'web', '--client-secret', 'web-client-secret-value-0123456789', '--redirect-uri', redirect, '--scope', 'openid offline_access api:read'], env);
     const issuer = server.url.replace('127.0.0.1', 'localhost');
     const { code, verifier } = await authorize({ issuer, clientId: 'web', redirectUri: redirect, scope: 'openid offline_access api:read', username: 'carol', password: 'carols-secret-password' });
-    const { status } = await tokenRequest(issuer, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: redirect }, ['web', 'web-client-secret-value']);
+    const { status } = await tokenRequest(issuer, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: redirect }, ['web', 'web-client-secret-value-0123456789']);
     expect(status).toBe(200);
 
     const dump = JSON.stringify(await dumpDatabase(mongodbUri));
@@ -90,7 +90,7 @@ describe('the key catalog', () => {
     expect(dump).not.toMatch(/"d"\s*:/);
     expect(dump).not.toMatch(/\\"d\\"\s*:/);
     expect(dump).not.toContain('carols-secret-password');
-    expect(dump).not.toContain('web-client-secret-value');
+    expect(dump).not.toContain('web-client-secret-value-0123456789');
     expect(dump).not.toContain('BEGIN PRIVATE KEY');
     expect(dump).not.toContain(kek);
     const jwks = await (await fetch(`${server.url}/jwks`)).text();

@@ -18,8 +18,8 @@ describe('OpenID Connect flows on two instances of one deployment', () => {
   beforeAll(async () => {
     cluster = await startCluster('flows', 2, {}, [
       ['--client-id', 'spa', '--public', '--redirect-uri', REDIRECT, '--scope', 'openid offline_access profile api:read'],
-      ['--client-id', 'svc', '--client-secret', 'svc-secret-0123456789', '--scope', 'api:read api:write'],
-      ['--client-id', 'web', '--client-secret', 'web-secret-0123456789', '--redirect-uri', REDIRECT, '--scope', 'openid offline_access api:read'],
+      ['--client-id', 'svc', '--client-secret', 'svc-secret-0123456789-abcdefghijkl', '--scope', 'api:read api:write'],
+      ['--client-id', 'web', '--client-secret', 'web-secret-0123456789-abcdefghijkl', '--redirect-uri', REDIRECT, '--scope', 'openid offline_access api:read'],
     ]);
     ({ issuer, mongodbUri } = cluster);
     [a, b] = cluster.servers as [RunningServer, RunningServer];
@@ -63,7 +63,7 @@ describe('OpenID Connect flows on two instances of one deployment', () => {
 
   it('a confidential client\'s refresh token rotates on every use too', async () => {
     const { code, verifier } = await authorize({ issuer, clientId: 'web', redirectUri: REDIRECT, scope: 'openid offline_access api:read', username: 'alice', password: 'correct horse battery' });
-    const web: [string, string] = ['web', 'web-secret-0123456789'];
+    const web: [string, string] = ['web', 'web-secret-0123456789-abcdefghijkl'];
     const first = (await tokenRequest(issuer, { grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: REDIRECT }, web)).body.refresh_token as string;
     const second = await tokenRequest(a.url, { grant_type: 'refresh_token', refresh_token: first }, web);
     expect(second.status).toBe(200);
@@ -107,7 +107,7 @@ describe('OpenID Connect flows on two instances of one deployment', () => {
   });
 
   it('client credentials gets a JWT for the default resource', async () => {
-    const { status, body } = await tokenRequest(b.url, { grant_type: 'client_credentials', scope: 'api:write' }, ['svc', 'svc-secret-0123456789']);
+    const { status, body } = await tokenRequest(b.url, { grant_type: 'client_credentials', scope: 'api:write' }, ['svc', 'svc-secret-0123456789-abcdefghijkl']);
     expect(status).toBe(200);
     const { payload } = await jwtVerify(body.access_token as string, createRemoteJWKSet(new URL(`${a.url}/jwks`)), { issuer, audience: `${issuer}/api` });
     expect(payload.scope).toBe('api:write');

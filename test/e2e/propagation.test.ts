@@ -12,7 +12,7 @@ import { CatalogRepository } from '../../src/store/catalog-repository.js';
 import { plan } from '../../src/keys/plan.js';
 import { FAST_POLICY } from '../helpers/fast-policy.js';
 
-const SECRET = 'svc-secret-0123456789';
+const SECRET = 'svc-secret-0123456789-abcdefghijkl';
 const jwksKids = async (url: string): Promise<string[]> => ((await (await fetch(`${url}/jwks`)).json()) as { keys: Array<{ kid: string }> }).keys.map((key) => key.kid);
 
 describe('a planned rotation on demand reaches every instance', () => {
@@ -80,7 +80,7 @@ describe('when Redis is down for longer than a tick', () => {
   beforeAll(async () => {
     redis = await startPrivateRedis();
     server = await startServer({ mongodbUri, kek, config: policy, env: { REDIS_URL: redis.url } });
-    await cliJson(['clients', 'add', '--client-id', 'svc', '--client-secret', SECRET], { MONGODB_URI: mongodbUri, KEK: kek, ROTOR_CONFIG: writeConfig(policy) });
+    await cliJson(['clients', 'add', '--client-id', 'svc', '--client-secret', SECRET, '--scope', 'api:read api:write'], { MONGODB_URI: mongodbUri, KEK: kek, ROTOR_CONFIG: writeConfig(policy) });
   }, 60_000);
 
   afterAll(async () => {

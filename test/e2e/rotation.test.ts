@@ -8,7 +8,7 @@ import { CatalogObserver } from '../helpers/catalog-observer.js';
 import { FAST_POLICY } from '../helpers/fast-policy.js';
 import { decodeProtectedHeader, decodeJwt } from 'jose';
 
-const SECRET = 'svc-secret-0123456789';
+const SECRET = 'svc-secret-0123456789-abcdefghijkl';
 
 
 describe('keys rotate by themselves on every instance', () => {
@@ -20,7 +20,7 @@ describe('keys rotate by themselves on every instance', () => {
   let b: RunningServer;
 
   beforeAll(async () => {
-    cluster = await startCluster('rotation', 2, config, [['--client-id', 'svc', '--client-secret', SECRET]]);
+    cluster = await startCluster('rotation', 2, config, [['--client-id', 'svc', '--client-secret', SECRET, '--scope', 'api:read api:write']]);
     issuer = cluster.issuer;
     [a, b] = cluster.servers as [RunningServer, RunningServer];
     await observer.start(cluster.mongodbUri, ['ES256']);

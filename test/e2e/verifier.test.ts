@@ -12,7 +12,7 @@ import { recordingLogger } from '../helpers/recording-logger.js';
 import { freePort, startServer, writeConfig, type RunningServer } from '../helpers/server.js';
 import { FAST_POLICY } from '../helpers/fast-policy.js';
 
-const SECRET = 'verifier-secret-0123456789';
+const SECRET = 'verifier-secret-0123456789-abcdefgh';
 const codeOf = (promise: Promise<unknown>): Promise<string> => promise.then(() => 'ok', (err: VerifierError) => err.code);
 
 

@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import type { ClientMetadata } from 'oidc-provider';
 import { kekFromBytes, SealError } from '../../../src/keys/seal.js';
-import { AccountExistsError } from '../../../src/store/account-store.js';
-import { ClientExistsError, ClientStore } from '../../../src/store/client-store.js';
+import { AccountExistsError, UnknownAccountError } from '../../../src/store/account-store.js';
+import { ClientExistsError, ClientStore, PublicClientError, UnknownClientError } from '../../../src/store/client-store.js';
+import { WeakSecretError } from '../../../src/store/client-secret.js';
 import { openStore, type Store } from '../../../src/store/open-store.js';
 import { uniqueMongoUri } from '../../helpers/engines.js';
 import { dropDatabase, dumpDatabase } from '../../helpers/database.js';
@@ -23,7 +24,7 @@ afterAll(async () => {
 describe('accounts', () => {
   it('a user signs in with the password they were added with', async () => {
     const added = await store.accounts.add('alice', 'alices-password');
-    expect(added).toEqual({ sub: expect.stringMatching(/^[0-9a-f-]{36}$/), username: 'alice' });
+    expect(added).toEqual({ sub: expect.stringMatching(/^[0-9a-f-]{36}$/), username: 'alice', roles: [], disabled: false });
     await expect(store.accounts.authenticate('alice', 'alices-password')).resolves.toEqual(added);
     await expect(store.accounts.findBySub(added.sub)).resolves.toEqual(added);
   });
@@ -98,7 +99,7 @@ describe('clients', () => {
   });
 
   it('a client id can be registered only once', async () => {
-    await expect(store.clients.add({ ...confidential, client_secret: 'another-secret-0123456789' })).rejects.toBeInstanceOf(ClientExistsError);
+    await expect(store.clients.add({ ...confidential, client_secret: 'another-secret-0123456789-abcdefghijkl' })).rejects.toBeInstanceOf(ClientExistsError);
     await expect(store.clients.find('svc')).resolves.toMatchObject({ client_secret: SECRET });
   });
 
@@ -110,5 +111,93 @@ describe('clients', () => {
   it('clients cannot be written through the oidc-provider adapter', async () => {
     await expect(store.adapter('Client').upsert('evil', { client_id: 'evil' }, 0)).rejects.toThrow('rotor clients add');
     await expect(store.clients.find('evil')).resolves.toBeUndefined();
+  });
+});
+
+describe('client lifecycle', () => {
+  const base: ClientMetadata = { client_id: 'lc', grant_types: ['client_credentials'], redirect_uris: [], response_types: [], scope: 'api:read' };
+
+  it('a secret shorter than 32 characters is refused and nothing is stored', async () => {
+    await expect(store.clients.add({ ...base, client_id: 'weak', client_secret: 'x'.repeat(31) })).rejects.toBeInstanceOf(WeakSecretError);
+    await expect(store.clients.find('weak')).resolves.toBeUndefined();
+    await expect(store.clients.add({ ...base, client_id: 'strong', client_secret: 'x'.repeat(32) })).resolves.toBeUndefined();
+  });
+
+  it('lists and describes registrations without their secrets', async () => {
+    const secret = 'lc-secret-0123456789-abcdefghijklmn';
+    await store.clients.add({ ...base, client_secret: secret });
+    const listed = await store.clients.list();
+    expect(listed.map((view) => view.metadata.client_id)).toEqual(expect.arrayContaining(['lc', 'spa', 'svc']));
+    await expect(store.clients.describe('lc')).resolves.toMatchObject({ metadata: { client_id: 'lc', scope: 'api:read' }, confidential: true, createdAt: expect.any(Date) });
+    await expect(store.clients.describe('spa')).resolves.toMatchObject({ confidential: false });
+    await expect(store.clients.describe('nobody')).resolves.toBeUndefined();
+    expect(JSON.stringify(listed)).not.toContain(secret);
+  });
+
+  it('rotating a secret returns a generated one that replaces the old one, and announces it', async () => {
+    const announced: string[] = [];
+    store.clients.onChanged = async (id) => { announced.push(id); };
+    const secret = await store.clients.rotateSecret('lc');
+    expect(secret).toMatch(/^rotor_cs_[A-Za-z0-9_-]{43}$/);
+    await expect(store.clients.find('lc')).resolves.toMatchObject({ client_secret: secret });
+    expect(announced).toEqual(['lc']);
+    await expect(store.clients.rotateSecret('spa')).rejects.toBeInstanceOf(PublicClientError);
+    await expect(store.clients.rotateSecret('nobody')).rejects.toBeInstanceOf(UnknownClientError);
+    store.clients.onChanged = undefined;
+  });
+
+  it('removing a client deletes its registration and its refresh tokens, not other clients\' ones', async () => {
+    const refresh = store.adapter('RefreshToken');
+    await refresh.upsert('rt-lc', { jti: 'rt-lc', clientId: 'lc', accountId: 'sub-1' }, 3600);
+    await refresh.upsert('rt-svc', { jti: 'rt-svc', clientId: 'svc', accountId: 'sub-1' }, 3600);
+    await store.clients.find('lc');
+    await expect(store.clients.remove('lc')).resolves.toEqual({ artifacts: 1 });
+    await expect(store.clients.find('lc')).resolves.toBeUndefined();
+    await expect(refresh.find('rt-lc')).resolves.toBeUndefined();
+    await expect(refresh.find('rt-svc')).resolves.toBeDefined();
+    await expect(store.clients.remove('lc')).rejects.toBeInstanceOf(UnknownClientError);
+  });
+});
+
+describe('account lifecycle', () => {
+  it('disabling deletes the person\'s grants and sessions at once and refuses their login; enabling restores the login only', async () => {
+    const frank = await store.accounts.add('frank', 'franks-password');
+    await store.adapter('Grant').upsert('grant-frank', { jti: 'grant-frank', accountId: frank.sub, clientId: 'web' }, 3600);
+    await store.adapter('Session').upsert('session-frank', { jti: 'session-frank', accountId: frank.sub }, 3600);
+    await store.accounts.findBySub(frank.sub);
+
+    const disabled = await store.accounts.setDisabled('frank', true);
+    expect(disabled).toEqual({ account: { ...frank, disabled: true }, artifacts: 2 });
+    await expect(store.accounts.findBySub(frank.sub)).resolves.toMatchObject({ disabled: true });
+    await expect(store.accounts.authenticate('frank', 'franks-password')).resolves.toBeUndefined();
+    await expect(store.adapter('Grant').find('grant-frank')).resolves.toBeUndefined();
+    await expect(store.adapter('Session').find('session-frank')).resolves.toBeUndefined();
+
+    await expect(store.accounts.setDisabled('frank', false)).resolves.toEqual({ account: frank, artifacts: 0 });
+    await expect(store.accounts.authenticate('frank', 'franks-password')).resolves.toEqual(frank);
+  });
+
+  it('roles are granted once and revoked; a new password replaces the old one; each change is announced', async () => {
+    const announced: string[] = [];
+    store.accounts.onChanged = async (sub) => { announced.push(sub); };
+    const grace = await store.accounts.add('grace', 'graces-password');
+    await store.accounts.findBySub(grace.sub);
+    await expect(store.accounts.grantRole('grace', 'security')).resolves.toMatchObject({ roles: ['security'] });
+    await expect(store.accounts.grantRole('grace', 'security')).resolves.toMatchObject({ roles: ['security'] });
+    await expect(store.accounts.findBySub(grace.sub)).resolves.toMatchObject({ roles: ['security'] });
+    await expect(store.accounts.revokeRole('grace', 'security')).resolves.toMatchObject({ roles: [] });
+    await store.accounts.setPassword('grace', 'graces-new-password');
+    await expect(store.accounts.authenticate('grace', 'graces-password')).resolves.toBeUndefined();
+    await expect(store.accounts.authenticate('grace', 'graces-new-password')).resolves.toMatchObject({ username: 'grace' });
+    expect(announced).toEqual([grace.sub, grace.sub, grace.sub, grace.sub]);
+    store.accounts.onChanged = undefined;
+  });
+
+  it('changes to an unknown user are refused; the list shows every user without password hashes', async () => {
+    await expect(store.accounts.setDisabled('nobody', true)).rejects.toBeInstanceOf(UnknownAccountError);
+    await expect(store.accounts.grantRole('nobody', 'security')).rejects.toBeInstanceOf(UnknownAccountError);
+    const users = await store.accounts.list();
+    expect(users.map((user) => user.username)).toEqual(expect.arrayContaining(['alice', 'frank', 'grace']));
+    expect(JSON.stringify(users)).not.toMatch(/scrypt|passwordHash/);
   });
 });

@@ -4,7 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Adapter } from 'oidc-provider';
 import { kekFromBytes } from '../../../src/keys/seal.js';
 import { openStore, type Store } from '../../../src/store/open-store.js';
-import { deleteExpiredArtifacts } from '../../../src/store/oidc-adapter.js';
+import { deleteArtifactsOf, deleteExpiredArtifacts } from '../../../src/store/oidc-adapter.js';
 import { uniqueMongoUri } from '../../helpers/engines.js';
 import { dropDatabase } from '../../helpers/database.js';
 
@@ -163,5 +163,79 @@ describe('the janitor', () => {
     await deleteExpiredArtifacts(store.connection);
     await expect(deleteExpiredArtifacts(store.connection)).resolves.toBe(0);
     await expect(grants.find(grantId)).resolves.toEqual({ jti: grantId });
+  });
+});
+
+describe('deleting what belongs to one client or one account', () => {
+  const unsecuredJwt = (claims: Record<string, unknown>): string =>
+    `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.`;
+
+  it('a client\'s grants, tokens, codes, interactions and pushed requests go; another client\'s stay', async () => {
+    const [gone, kept] = [`app-${id()}`, `app-${id()}`];
+    const written: Array<[string, string, Record<string, unknown>]> = [
+      ['Grant', id(), { clientId: gone, accountId: 'sub-1' }],
+      ['RefreshToken', id(), { clientId: gone, accountId: 'sub-1', grantId: 'g1' }],
+      ['AccessToken', id(), { clientId: gone, accountId: 'sub-1', grantId: 'g1' }],
+      ['AuthorizationCode', id(), { clientId: gone, accountId: 'sub-1', grantId: 'g1' }],
+      ['ClientCredentials', id(), { clientId: gone }],
+      ['DeviceCode', id(), { clientId: gone, userCode: 'ABCD-EFGH' }],
+      ['BackchannelAuthenticationRequest', id(), { clientId: gone, accountId: 'sub-1' }],
+      ['Interaction', id(), { params: { client_id: gone }, session: { accountId: 'sub-1' } }],
+      ['PushedAuthorizationRequest', id(), { request: unsecuredJwt({ client_id: gone, scope: 'openid' }) }],
+    ];
+    const survivor = id();
+    for (const [kind, jti, payload] of written) await store.adapter(kind).upsert(jti, { jti, ...payload }, HOUR);
+    await store.adapter('RefreshToken').upsert(survivor, { jti: survivor, clientId: kept, accountId: 'sub-1' }, HOUR);
+
+    await expect(deleteArtifactsOf(store.connection, { clientId: gone })).resolves.toBe(written.length);
+    for (const [kind, jti] of written) await expect(store.adapter(kind).find(jti)).resolves.toBeUndefined();
+    await expect(store.adapter('RefreshToken').find(survivor)).resolves.toMatchObject({ clientId: kept });
+  });
+
+  it('an account\'s grants, tokens, sessions and interactions go, whichever client they were for', async () => {
+    const [gone, kept] = [`sub-${id()}`, `sub-${id()}`];
+    const written: Array<[string, string, Record<string, unknown>]> = [
+      ['Grant', id(), { clientId: 'web', accountId: gone }],
+      ['RefreshToken', id(), { clientId: 'web', accountId: gone, grantId: 'g2' }],
+      ['RefreshToken', id(), { clientId: 'mobile', accountId: gone, grantId: 'g3' }],
+      ['AuthorizationCode', id(), { clientId: 'web', accountId: gone }],
+      ['Session', id(), { accountId: gone, authorizations: { web: { grantId: 'g2' } } }],
+      ['Interaction', id(), { params: { client_id: 'web' }, result: { login: { accountId: gone } } }],
+    ];
+    const survivors: Array<[string, string, Record<string, unknown>]> = [
+      ['Session', id(), { accountId: kept }],
+      ['ClientCredentials', id(), { clientId: 'web' }],
+    ];
+    for (const [kind, jti, payload] of [...written, ...survivors]) await store.adapter(kind).upsert(jti, { jti, ...payload }, HOUR);
+
+    await expect(deleteArtifactsOf(store.connection, { accountId: gone })).resolves.toBe(written.length);
+    for (const [kind, jti] of written) await expect(store.adapter(kind).find(jti)).resolves.toBeUndefined();
+    for (const [kind, jti] of survivors) await expect(store.adapter(kind).find(jti)).resolves.toBeDefined();
+  });
+
+  it('artifacts stored before owners were lifted to the top level are found by their payload', async () => {
+    const owner = `legacy-${id()}.*`;
+    const [legacy, lookalike] = [id(), id()];
+    const raw = store.connection.db!.collection('oidc_refresh_token');
+    await raw.insertMany([
+      { _id: legacy, payload: JSON.stringify({ jti: legacy, clientId: owner, grantId: 'g4' }), grantId: 'g4' },
+      { _id: lookalike, payload: JSON.stringify({ jti: lookalike, clientId: 'other', note: owner }) },
+    ] as never);
+
+    await expect(deleteArtifactsOf(store.connection, { clientId: owner })).resolves.toBe(1);
+    expect(await raw.countDocuments({ _id: { $in: [legacy, lookalike] } } as object)).toBe(1);
+    await expect(store.adapter('RefreshToken').find(lookalike)).resolves.toMatchObject({ clientId: 'other' });
+  });
+
+  it('writing an artifact lifts its owners, and writing it again without them unsets them', async () => {
+    const tokens = store.adapter('AccessToken');
+    const jti = id();
+    await tokens.upsert(jti, { jti, clientId: 'web', accountId: 'sub-9' }, HOUR);
+    const raw = store.connection.db!.collection('oidc_access_token');
+    await expect(raw.findOne({ _id: jti } as object)).resolves.toMatchObject({ clientId: 'web', accountId: 'sub-9' });
+    await tokens.upsert(jti, { jti }, HOUR);
+    const after = await raw.findOne({ _id: jti } as object);
+    expect(after).not.toHaveProperty('clientId');
+    expect(after).not.toHaveProperty('accountId');
   });
 });

@@ -1,0 +1,73 @@
+import type { ClientMetadata } from 'oidc-provider';
+import type { AuditTrail } from '../audit/audit-trail.js';
+import type { AuditInput } from '../audit/chain.js';
+import type { Principal } from '../audit/principal.js';
+import type { Account, AccountStore, Role } from '../store/account-store.js';
+import type { ClientStore } from '../store/client-store.js';
+import { asLifecycleError } from './lifecycle-error.js';
+
+export interface LifecycleDeps {
+  clients: ClientStore;
+  accounts: AccountStore;
+  audit: AuditTrail;
+}
+
+type Detail = AuditInput['detail'];
+
+/**
+ * The client and user changes people make (CLI and admin API alike). Each records one audit
+ * event naming the principal — `ok`, or `refused` with the reason's code — and never the secret
+ * or the password involved. Refusals are thrown as {@link LifecycleError}s.
+ */
+export function createLifecycleOperations({ clients, accounts, audit }: LifecycleDeps) {
+  async function audited<T>(by: Principal, action: string, target: string, reason: string | undefined, work: () => Promise<T>, detail: (result: T) => Detail = () => undefined): Promise<T> {
+    let result: T;
+    try {
+      result = await work();
+    } catch (err) {
+      const refusal = asLifecycleError(err);
+      if (!refusal) throw err;
+      await audit.record({ ...by, action, target, reason, outcome: 'refused', detail: { code: refusal.code, message: refusal.message } });
+      throw refusal;
+    }
+    await audit.record({ ...by, action, target, reason, outcome: 'ok', detail: detail(result) });
+    return result;
+  }
+  const sub = (account: Account): Detail => ({ sub: account.sub });
+
+  return {
+    /** Registers a client oidc-provider has validated. */
+    addClient: (by: Principal, metadata: ClientMetadata): Promise<void> => audited(by, 'clients.add', metadata.client_id, undefined, () => clients.add(metadata), () => ({
+      grantTypes: [...(metadata.grant_types ?? [])],
+      scope: metadata.scope ?? '',
+      public: metadata.token_endpoint_auth_method === 'none',
+      introspection: metadata.introspection_any_client === true,
+    })),
+
+    /** Removes a client and everything issued to it. */
+    removeClient: (by: Principal, clientId: string, reason?: string) =>
+      audited(by, 'clients.remove', clientId, reason, () => clients.remove(clientId), (result) => ({ artifactsDeleted: result.artifacts })),
+
+    /** Replaces a client's secret with a generated one, returned once. */
+    rotateClientSecret: (by: Principal, clientId: string, reason?: string): Promise<string> =>
+      audited(by, 'clients.rotate_secret', clientId, reason, () => clients.rotateSecret(clientId)),
+
+    addUser: (by: Principal, username: string, password: string, roles: Role[]): Promise<Account> =>
+      audited(by, 'users.add', username, undefined, () => accounts.add(username, password, roles), (account) => ({ sub: account.sub, roles: account.roles })),
+
+    /** Disables (deleting the person's grants, tokens and sessions) or enables an account. */
+    setUserDisabled: (by: Principal, username: string, disabled: boolean, reason?: string) =>
+      audited(by, disabled ? 'users.disable' : 'users.enable', username, reason, () => accounts.setDisabled(username, disabled), (result) => ({ sub: result.account.sub, artifactsDeleted: result.artifacts })),
+
+    setUserPassword: (by: Principal, username: string, password: string, reason?: string): Promise<Account> =>
+      audited(by, 'users.set_password', username, reason, () => accounts.setPassword(username, password), sub),
+
+    grantRole: (by: Principal, username: string, role: Role, reason?: string): Promise<Account> =>
+      audited(by, 'users.grant_role', username, reason, () => accounts.grantRole(username, role), (account) => ({ sub: account.sub, role })),
+
+    revokeRole: (by: Principal, username: string, role: Role, reason?: string): Promise<Account> =>
+      audited(by, 'users.revoke_role', username, reason, () => accounts.revokeRole(username, role), (account) => ({ sub: account.sub, role })),
+  };
+}
+
+export type LifecycleOperations = ReturnType<typeof createLifecycleOperations>;
