@@ -45,6 +45,19 @@ function personOf(ctx: KoaContextWithOIDC): string | undefined {
 const actsForItself = (ctx: KoaContextWithOIDC): boolean => ctx.oidc.route === 'token' && ctx.oidc.params?.grant_type === 'client_credentials';
 
 /**
+ * A client asking for itself gets `invalid_scope` for a scope of this resource it is not
+ * registered for, rather than a token without it: it can fix its request or its registration.
+ * (A person's request keeps oidc-provider's rule: scopes the grant does not allow are dropped.)
+ */
+function refuseUnregistered(ctx: KoaContextWithOIDC, resourceScopes: readonly string[], allowed: string[]): string[] {
+  if (!actsForItself(ctx)) return allowed;
+  const ofResource = new Set(resourceScopes);
+  const refused = requestedScopes(ctx).filter((scope) => ofResource.has(scope) && !allowed.includes(scope));
+  if (refused.length > 0) throw new errors.InvalidScope('this client is not registered for the scope requested', refused.join(' '));
+  return allowed;
+}
+
+/**
  * Resource indicators (RFC 8707): which audience a token is for and how it is signed.
  * `<ISSUER>/api` is the default resource, `<ISSUER>/admin` is Rotor's own admin API, the rest
  * come from the `resourceServers` setting. A request for OpenID scopes only gets an opaque
@@ -93,10 +106,10 @@ export function resourceIndicators(settings: Settings, signer: AccessTokenSigner
       return true;
     },
     async getResourceServerInfo(ctx: KoaContextWithOIDC, indicator: string, client: Client): Promise<ResourceServer> {
-      if (indicator === api) return info(registeredScopes(settings.defaultResource.scope.split(' '), client));
-      if (indicator === admin) return info(await adminScopes(ctx, client));
+      if (indicator === api) return info(refuseUnregistered(ctx, settings.defaultResource.scope.split(' '), registeredScopes(settings.defaultResource.scope.split(' '), client)));
+      if (indicator === admin) return info(refuseUnregistered(ctx, ADMIN_SCOPES, await adminScopes(ctx, client)));
       const configured = settings.resourceServers[indicator];
-      if (configured) return info(registeredScopes(configured.scope.split(' '), client), configured.accessTokenTTL);
+      if (configured) return info(refuseUnregistered(ctx, configured.scope.split(' '), registeredScopes(configured.scope.split(' '), client)), configured.accessTokenTTL);
       throw new errors.InvalidTarget(`unknown resource indicator: ${indicator}`);
     },
   };

@@ -193,12 +193,16 @@ describe('OAuth hardening', () => {
     const onlineTokens = (await redeem('spa', online.code, online.verifier)).body;
     const userinfo = (token: string) => fetch(`${issuer}/me`, { headers: { authorization: `Bearer ${token}` } });
     expect((await userinfo(onlineTokens.access_token as string)).status).toBe(200);
+    const offline = await authorize({ issuer, clientId: 'spa', redirectUri: REDIRECT, scope: 'openid offline_access', username: 'alice', password: PASSWORD, browser });
+    const offlineTokens = (await redeem('spa', offline.code, offline.verifier)).body;
 
     const page = await browser.request(`${issuer}/session/end?${new URLSearchParams({ id_token_hint: onlineTokens.id_token as string, post_logout_redirect_uri: REDIRECT })}`);
     const xsrf = hiddenField(await page.text(), 'xsrf');
     const done = await browser.postForm(`${issuer}/session/end/confirm`, { xsrf, logout: 'yes' });
     expect(done.status).toBe(303);
     expect((await userinfo(onlineTokens.access_token as string)).status).toBe(401);
+    const refreshed = await tokenRequest(issuer, { grant_type: 'refresh_token', refresh_token: offlineTokens.refresh_token as string, client_id: 'spa' });
+    expect(refreshed.status).toBe(200);
   });
 
   it('a session ends session.maxAge after the login, however busy', async () => {
