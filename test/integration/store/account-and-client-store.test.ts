@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, scryptSync } from 'node:crypto';
 import type { ClientMetadata } from 'oidc-provider';
 import { kekFromBytes, SealError } from '../../../src/keys/seal.js';
 import { AccountExistsError, UnknownAccountError } from '../../../src/store/account-store.js';
@@ -27,6 +27,20 @@ describe('accounts', () => {
     expect(added).toEqual({ sub: expect.stringMatching(/^[0-9a-f-]{36}$/), username: 'alice', roles: [], disabled: false });
     await expect(store.accounts.authenticate('alice', 'alices-password')).resolves.toEqual(added);
     await expect(store.accounts.findBySub(added.sub)).resolves.toEqual(added);
+  });
+
+  it('a hash made with weaker scrypt parameters is replaced at the next successful sign-in, and still verifies', async () => {
+    const added = await store.accounts.add('weak', 'weak-password');
+    const accounts = store.connection.db!.collection<{ _id: string; passwordHash: string }>('accounts');
+    const salt = randomBytes(16);
+    const legacy = ['scrypt', 16384, 8, 1, salt.toString('base64url'), scryptSync('weak-password', salt, 32, { N: 16384, r: 8, p: 1 }).toString('base64url')].join('$');
+    await accounts.updateOne({ _id: added.sub }, { $set: { passwordHash: legacy } });
+    await expect(store.accounts.authenticate('weak', 'wrong-password')).resolves.toBeUndefined();
+    expect((await accounts.findOne({ _id: added.sub }))!.passwordHash).toBe(legacy);
+    await expect(store.accounts.authenticate('weak', 'weak-password')).resolves.toMatchObject({ username: 'weak' });
+    const rehashed = (await accounts.findOne({ _id: added.sub }))!.passwordHash;
+    expect(rehashed).toMatch(/^scrypt\$131072\$8\$1\$/);
+    await expect(store.accounts.authenticate('weak', 'weak-password')).resolves.toMatchObject({ username: 'weak' });
   });
 
   it('a wrong password signs nobody in', async () => {
