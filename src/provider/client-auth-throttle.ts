@@ -1,4 +1,5 @@
 import type { Context, Middleware, Next } from 'koa';
+import Provider, { type Adapter, type AdapterPayload } from 'oidc-provider';
 import type { AuditInput } from '../audit/chain.js';
 import type { Attempt, Throttle } from '../throttle/index.js';
 
@@ -23,6 +24,33 @@ export function basicClientId(header: string | undefined): string | undefined {
   }
 }
 
+/** Set on a request whose client was found locked while oidc-provider looked it up: seconds to wait. */
+const LOCKED = 'rotorClientLocked';
+
+/**
+ * oidc-provider's Client adapter, made to answer "no such client" for a client that is locked
+ * out from this IP, when a request to an authenticating endpoint carries its secret in the body
+ * (client_secret_post). oidc-provider looks the client up before it compares the secret and long
+ * before the grant runs, so nothing happens (no code spent, no token issued) and the middleware
+ * below turns the answer into a 429. With HTTP Basic the middleware refuses before that already.
+ */
+export function lockAwareClientAdapter(adapter: Adapter, throttle: Throttle): Adapter {
+  return {
+    ...adapter,
+    find: async (id: string): Promise<AdapterPayload | undefined> => {
+      const ctx = Provider.ctx as OidcContext | undefined;
+      if (ctx && CLIENT_AUTH_ROUTES.has(ctx.oidc?.route ?? '') && typeof ctx.oidc?.params?.client_secret === 'string') {
+        const { locked, retryAfter } = await throttle.check({ subject: `client:${id}`, ip: ctx.ip });
+        if (locked) {
+          ctx.state[LOCKED] = retryAfter;
+          return undefined;
+        }
+      }
+      return (await adapter.find(id)) ?? undefined;
+    },
+  };
+}
+
 function isInvalidClient(ctx: Context): boolean {
   const body = ctx.body as { error?: unknown } | string | undefined;
   return ctx.status === 401 && (typeof body !== 'object' || body === null || body.error === 'invalid_client');
@@ -30,19 +58,22 @@ function isInvalidClient(ctx: Context): boolean {
 
 /**
  * Throttles failed client authentication at oidc-provider's token, introspection and revocation
- * endpoints, by client_id and IP. A locked client+IP (or IP) gets 429 with `Retry-After`; an
+ * endpoints, by client_id and IP. A locked client+IP (or IP) gets 429 with `Retry-After`, before
+ * its secret is compared (see {@link lockAwareClientAdapter} for secrets in the body); an
  * `invalid_client` answer counts as a failure, a 2xx clears the client's count from that IP; a
  * lock-out is audited as `client.lockout`.
  */
 export function clientAuthThrottle(throttle: Throttle, onAudit?: (event: AuditInput) => void): Middleware {
-  const refuseIfLocked = async (ctx: Context, attempt: Attempt): Promise<boolean> => {
-    const { locked, retryAfter } = await throttle.check(attempt);
-    if (!locked) return false;
+  const refuse = (ctx: Context, retryAfter: number): void => {
     ctx.status = 429;
     ctx.set('Retry-After', String(retryAfter));
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { error: 'too_many_requests', error_description: `too many failed client authentications; retry after ${retryAfter} seconds` };
-    return true;
+  };
+  const refuseIfLocked = async (ctx: Context, attempt: Attempt): Promise<boolean> => {
+    const { locked, retryAfter } = await throttle.check(attempt);
+    if (locked) refuse(ctx, retryAfter);
+    return locked;
   };
 
   return async (ctx: OidcContext, next: Next) => {
@@ -51,15 +82,16 @@ export function clientAuthThrottle(throttle: Throttle, onAudit?: (event: AuditIn
     // With HTTP Basic the lock is checked before oidc-provider compares the secret.
     if (basic !== undefined && await refuseIfLocked(ctx, { subject: `client:${basic}`, ip: ctx.ip })) return undefined;
     await next();
+    const lockedFor = ctx.state[LOCKED] as number | undefined;
+    if (lockedFor !== undefined) {
+      refuse(ctx, lockedFor);
+      return undefined;
+    }
     if (!CLIENT_AUTH_ROUTES.has(ctx.oidc?.route ?? '')) return undefined;
     const posted = ctx.oidc?.params?.client_id;
     const clientId = basic ?? (typeof posted === 'string' ? posted : undefined);
     if (clientId === undefined) return undefined;
     const attempt = { subject: `client:${clientId}`, ip: ctx.ip };
-    // oidc-provider also takes a secret from the body (client_secret_post), readable only once it
-    // has parsed the body: a locked client is then refused after the fact, its answer withheld,
-    // so trying secrets that way teaches an attacker nothing either.
-    if (basic === undefined && await refuseIfLocked(ctx, attempt)) return undefined;
     if (ctx.status >= 200 && ctx.status < 300) {
       await throttle.recordSuccess(attempt);
     } else if (isInvalidClient(ctx)) {

@@ -11,7 +11,7 @@ import type { AuditInput } from '../audit/chain.js';
 import { renderErrorPage } from './views/error-page.js';
 import { logoutSource, postLogoutSuccessSource } from './views/logout-pages.js';
 import type { Throttle } from '../throttle/index.js';
-import { clientAuthThrottle } from './client-auth-throttle.js';
+import { clientAuthThrottle, lockAwareClientAdapter } from './client-auth-throttle.js';
 
 export interface ProviderDeps {
   settings: Settings;
@@ -75,7 +75,7 @@ async function expiresWithSession(_ctx: KoaContextWithOIDC, source: { scopes: Se
  */
 export function createProvider({ settings, adapter, accounts, cookieKeys, logger, onTokenIssued, onAudit, throttle }: ProviderDeps, keys: ProviderKeys): Provider {
   const configuration: Configuration = {
-    adapter,
+    adapter: throttle ? (name: string) => (name === 'Client' ? lockAwareClientAdapter(adapter(name), throttle) : adapter(name)) : adapter,
     jwks: { keys: keys.jwks as never },
     cookies: { keys: cookieKeys, long: { httpOnly: true, sameSite: 'lax', secure: settings.issuer.startsWith('https:') }, short: { httpOnly: true, sameSite: 'lax', secure: settings.issuer.startsWith('https:') } },
     clockTolerance: settings.tokens.clockSkew,

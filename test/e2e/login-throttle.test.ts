@@ -165,6 +165,24 @@ describe('throttling failed sign-ins and client authentication', () => {
     expect(await refused.json()).toMatchObject({ error: 'too_many_requests' });
     expect((await token('svc-b', SECRET_B, ip)).status).toBe(429);
   }, 30_000);
+
+  it('a locked client posting its right secret in the body is refused before anything is issued', async () => {
+    const ip = '198.51.100.43';
+    for (let i = 0; i < 3; i++) await token('svc-b', `wrong-secret-${i}`.padEnd(40, 'x'), ip, 'post');
+    const issued = async (): Promise<number> => {
+      let total = 0;
+      for (const server of cluster.servers) {
+        const text = await (await fetch(`${server.url}/metrics`)).text();
+        for (const match of text.matchAll(/^rotor_tokens_issued_total\{[^}]*type="client_credentials"[^}]*\} (\d+)$/gm)) total += Number(match[1]);
+      }
+      return total;
+    };
+    const before = await issued();
+    expect((await token('svc-b', SECRET_B, ip, 'post')).status).toBe(429);
+    expect(await issued()).toBe(before);
+    expect((await token('svc-b', SECRET_B, '198.51.100.44', 'post')).status).toBe(200);
+    expect(await issued()).toBe(before + 1);
+  }, 30_000);
 });
 
 describe('throttling failed sign-ins while Redis is down', () => {
