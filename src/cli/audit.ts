@@ -1,11 +1,11 @@
-import { parseArgs } from 'node:util';
+import { parseFlags } from './flags.js';
 import { CliError, usageError } from './cli-error.js';
 import type { CliContext } from './context.js';
 
 /** `rotor audit verify`: exit 0 when the hash chain is intact, 1 (with the first bad event) otherwise. */
 export async function auditCommand(args: string[], open: () => Promise<CliContext>): Promise<void> {
   const [action, ...rest] = args;
-  parseArgs({ args: rest, options: { json: { type: 'boolean' } }, strict: true });
+  parseFlags(rest, { json: { type: 'boolean' } });
   if (action !== 'verify') throw usageError(`unknown audit command ${JSON.stringify(action ?? '')}; try: rotor audit verify`);
   const ctx = await open();
   const result = await ctx.controls().auditLog.verify();

@@ -1,8 +1,7 @@
-import { parseArgs } from 'node:util';
 import type { ClientMetadata } from 'oidc-provider';
 import { checkClientSecret, generateClientSecret, WeakSecretError } from '../store/client-secret.js';
 import { CliError, usageError } from './cli-error.js';
-import { refuseEmptyFlags } from './flags.js';
+import { parseFlags } from './flags.js';
 import { cliLifecycle, refusalsAsCliErrors } from './lifecycle.js';
 import type { CliContext } from './context.js';
 
@@ -17,8 +16,8 @@ const OPTIONS = {
 
 /** The registration the flags describe, checked as far as the command line alone allows. */
 function metadataFrom(args: string[]): { metadata: ClientMetadata; generated: boolean } {
-  const { values } = parseArgs({ args, strict: true, options: OPTIONS });
-  refuseEmptyFlags(values);
+  const { values, positionals } = parseFlags(args, OPTIONS);
+  if (positionals.length > 0) throw usageError(`unexpected argument ${JSON.stringify(positionals[0])}; flags take the form --name VALUE`);
   const clientId = values['client-id'];
   if (!clientId) throw usageError('--client-id is required');
   if (values.scope === undefined) throw usageError('--scope is required: the scopes this client may be granted, e.g. --scope "api:read"');

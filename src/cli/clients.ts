@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
 import { describeClient } from '../lifecycle/describe-client.js';
 import { CliError, usageError } from './cli-error.js';
-import { onePositional, refuseEmptyFlags } from './flags.js';
+import { onePositional, parseFlags } from './flags.js';
 import { addClient } from './clients-add.js';
 import { cliLifecycle, refusalsAsCliErrors } from './lifecycle.js';
 import type { CliContext } from './context.js';
@@ -9,8 +8,7 @@ import type { CliContext } from './context.js';
 const USAGE = 'rotor clients add --client-id ID --scope "a b" [...] | list | show ID | remove ID [--reason R] | rotate-secret ID [--reason R]';
 
 function parse(args: string[], withReason: boolean) {
-  const { values, positionals } = parseArgs({ args, strict: true, allowPositionals: true, options: { json: { type: 'boolean' }, ...(withReason ? { reason: { type: 'string' } } : {}) } });
-  refuseEmptyFlags(values);
+  const { values, positionals } = parseFlags(args, { json: { type: 'boolean' }, ...(withReason ? { reason: { type: 'string' } } : {}) });
   return { reason: typeof values.reason === 'string' ? values.reason : undefined, positionals };
 }
 

@@ -7,8 +7,6 @@ import { openStore, type Store } from '../store/open-store.js';
 import type { Kek } from '../keys/seal.js';
 import { createLogger, type Logger } from '../logging/create-logger.js';
 import { reconcile } from '../catalog/reconcile.js';
-import { providerKeys } from '../provider/provider-keys.js';
-import { createProvider } from '../provider/create-provider.js';
 import { CliError } from './cli-error.js';
 import type { Principal } from '../audit/principal.js';
 import { Redis } from 'ioredis';
@@ -37,8 +35,8 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 /** Reads the same configuration as the server and opens the same MongoDB. */
 export async function openContext(json: boolean): Promise<CliContext> {
-  const settings = loadSettings(root);
-  const logger = createLogger({ level: process.env.LOG_LEVEL ?? 'warn', production: settings.production, service: 'rotor-cli' });
+  const settings = loadSettings(root, process.env, { defaultLogLevel: 'warn' });
+  const logger = createLogger({ level: settings.logLevel, production: settings.production, service: 'rotor-cli' });
   const { kek } = loadKek(settings);
   const store = await openStore(settings.mongodbUri, kek).catch((err: Error) => {
     throw new CliError(`MongoDB at ${settings.mongodbUri.replace(/\/\/[^@/]*@/, '//***@')} is unreachable: ${err.message}`);
@@ -83,6 +81,8 @@ export async function openContext(json: boolean): Promise<CliContext> {
       const active = new Set(catalog.keys.filter((key) => key.state === 'active').map((key) => key.alg));
       const signing = [...settings.keys.algorithms.filter((alg) => active.has(alg)), ...[...active].filter((alg) => !settings.keys.algorithms.includes(alg))];
       if (signing.length === 0) throw new CliError('the catalog has no active key: start an instance first');
+      // Loaded here: only `clients add` validates against oidc-provider, and it is the heaviest import.
+      const [{ providerKeys }, { createProvider }] = await Promise.all([import('../provider/provider-keys.js'), import('../provider/create-provider.js')]);
       const keys = await providerKeys(catalog, signing, kek);
       const asServed = { ...settings, keys: { ...settings.keys, algorithms: signing } };
       return createProvider({ settings: asServed, adapter: store.adapter, accounts: store.accounts, cookieKeys: ['unused-by-the-cli'], logger }, keys);

@@ -1,4 +1,4 @@
-import { parseArgs } from 'node:util';
+import { onePositional, parseFlags } from './flags.js';
 import { describeKey } from '../keys/describe-key.js';
 import { CatalogOperationError } from '../catalog/operation-error.js';
 import { checkAlgorithm } from '../catalog/rotate.js';
@@ -45,11 +45,12 @@ async function list(ctx: CliContext): Promise<void> {
 /** `rotor keys list|rotate|rollover|revoke|approve` */
 export async function keysCommand(args: string[], open: () => Promise<CliContext>): Promise<void> {
   const [action, ...rest] = args;
-  const { values, positionals } = parseArgs({ args: rest, options: OPTIONS, strict: true, allowPositionals: true });
+  const { values, positionals } = parseFlags(rest, OPTIONS);
   const needReason = (): string => {
     if (!values.reason || values.reason.trim().length < 3) throw usageError(`--reason is required: say why (rotor keys ${action} ... --reason "...")`);
     return values.reason;
   };
+  if (action !== 'revoke' && action !== 'approve' && positionals.length > 0) throw usageError(`unexpected argument ${JSON.stringify(positionals[0])}; usage: ${USAGE}`);
   if (action === 'list') return list(await open());
   if (action === 'rotate') {
     const ctx = await open();
@@ -66,8 +67,7 @@ export async function keysCommand(args: string[], open: () => Promise<CliContext
     return ctx.out(describeOutcome(outcome), outcome.body);
   }
   if (action === 'revoke' || action === 'approve') {
-    const [id] = positionals;
-    if (!id) throw usageError(`rotor keys ${action} needs ${action === 'revoke' ? 'a KID' : 'a REQUEST id'}`);
+    const id = onePositional(positionals, action === 'revoke' ? 'rotor keys revoke KID --reason R [--dry-run]' : 'rotor keys approve REQUEST --reason R');
     const reason = needReason();
     const ctx = await open();
     const outcome = await asCliError(() => (action === 'revoke'

@@ -1,11 +1,7 @@
 #!/usr/bin/env node
 import { SettingsError } from '../settings/settings-error.js';
 import { CliError, usageError } from './cli-error.js';
-import { openContext, type CliContext } from './context.js';
-import { usersCommand } from './users.js';
-import { clientsCommand } from './clients.js';
-import { keysCommand } from './keys.js';
-import { auditCommand } from './audit.js';
+import type { CliContext } from './context.js';
 
 const USAGE = `usage: rotor <command> [--json]
   rotor keys list
@@ -27,11 +23,14 @@ const USAGE = `usage: rotor <command> [--json]
   rotor users enable U [--reason R]
   rotor users set-password U (--password P | --password-stdin) [--reason R]`;
 
-const COMMANDS: Record<string, (args: string[], open: () => Promise<CliContext>) => Promise<void>> = {
-  users: usersCommand,
-  clients: clientsCommand,
-  keys: keysCommand,
-  audit: auditCommand,
+type Command = (args: string[], open: () => Promise<CliContext>) => Promise<void>;
+
+/** Each group is loaded only when named: `--help` or a usage error loads no driver at all. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  users: async () => (await import('./users.js')).usersCommand,
+  clients: async () => (await import('./clients.js')).clientsCommand,
+  keys: async () => (await import('./keys.js')).keysCommand,
+  audit: async () => (await import('./audit.js')).auditCommand,
 };
 
 async function run(argv: string[]): Promise<void> {
@@ -40,10 +39,11 @@ async function run(argv: string[]): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const command = COMMANDS[group];
-  if (!command) throw usageError(`unknown command ${JSON.stringify(group)}\n${USAGE}`);
+  const load = COMMANDS[group];
+  if (!load) throw usageError(`unknown command ${JSON.stringify(group)}; commands: ${Object.keys(COMMANDS).join(', ')} (rotor --help)`);
+  const command = await load();
   let context: CliContext | undefined;
-  const open = async (): Promise<CliContext> => (context ??= await openContext(args.includes('--json')));
+  const open = async (): Promise<CliContext> => (context ??= await (await import('./context.js')).openContext(args.includes('--json')));
   try {
     await command(args, open);
   } finally {
@@ -53,6 +53,7 @@ async function run(argv: string[]): Promise<void> {
 
 run(process.argv.slice(2)).then(() => process.exit(0), (err: Error) => {
   const known = err instanceof CliError || err instanceof SettingsError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-  process.stderr.write(`rotor: ${known ? err.message : `failed: ${err.message}`}\n`);
+  const line = (known ? err.message : `failed: ${err.message}`).split('\n').map((part) => part.trim()).filter(Boolean).join(' ');
+  process.stderr.write(`rotor: ${line}\n`);
   process.exit(err instanceof CliError ? err.exitCode : (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ? 2 : 1);
 });

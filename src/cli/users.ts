@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
 import { isRole, ROLES, type Account, type Role } from '../store/account-store.js';
 import { usageError } from './cli-error.js';
-import { onePositional, refuseEmptyFlags } from './flags.js';
+import { onePositional, parseFlags } from './flags.js';
 import { cliLifecycle, refusalsAsCliErrors } from './lifecycle.js';
 import type { CliContext } from './context.js';
 
@@ -49,10 +48,9 @@ export async function usersCommand(args: string[], open: () => Promise<CliContex
   const [action, ...rest] = args;
   const flags = FLAGS[action ?? ''];
   if (!flags) throw usageError(`unknown users command ${JSON.stringify(action ?? '')}; ${USAGE}`);
-  const { values, positionals } = parseArgs({ args: rest, options: OPTIONS, strict: true, allowPositionals: true });
+  const { values, positionals } = parseFlags(rest, OPTIONS);
   const misplaced = Object.keys(values).find((flag) => flag !== 'json' && !flags.includes(flag));
   if (misplaced) throw usageError(`--${misplaced} does not apply to rotor users ${action}`);
-  refuseEmptyFlags(values);
   const positional = (count: number, usage: string): string[] => {
     if (positionals.length !== count || positionals.some((value) => value.trim() === '')) throw usageError(`usage: ${usage}`);
     return positionals;

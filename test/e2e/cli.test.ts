@@ -2,6 +2,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { runCli, cliJson } from '../helpers/cli.js';
 import { newKek, uniqueMongoUri } from '../helpers/engines.js';
 import { dropDatabase } from '../helpers/database.js';
+import { writeConfig } from '../helpers/server.js';
 
 describe('the rotor CLI', () => {
   const mongodbUri = uniqueMongoUri('cli');
@@ -42,11 +43,28 @@ describe('the rotor CLI', () => {
     [['clients', 'add', '--client-id', 'x', '--scope', 'openid', '--redirect-uri', 'not a uri'], 1, /invalid client: redirect_uris/],
     [['clients', 'add', '--client-id', 'x', '--bogus'], 2, /bogus/],
     [['frobnicate'], 2, /unknown command "frobnicate"/],
+    [['clients', 'add', '--client-id', '-5', '--scope', 'api:read'], 2, /--client-id.*ambiguous/],
+    [['keys', 'rollover', '--reason', 'leaked', '--compromised', '', '--dry-run'], 2, /--compromised must not be empty/],
+    [['keys', 'rotate', '--alg', '', '--dry-run'], 2, /--alg must not be empty/],
+    [['keys', 'revoke', '', '--reason', 'leaked'], 2, /usage: rotor keys revoke KID/],
+    [['keys', 'list', 'extra'], 2, /unexpected argument "extra"/],
   ])('rotor %j exits %i with one clear line on stderr', async (args, code, message) => {
     const result = await runCli(args, env);
     expect(result.code).toBe(code);
     expect(result.stderr.trim().split('\n')[0]).toMatch(message);
-    if (args[0] !== 'frobnicate') expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('a duration too large to mean anything is a one-line settings error, not a plan to apply', async () => {
+    const result = await runCli(['keys', 'rotate', '--dry-run'], { ...env, ROTOR_CONFIG: writeConfig({ keys: { rotationInterval: '99999999999999999999d' } }) });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^rotor: config: keys\.rotationInterval: .*at most 3650d/)]);
+  });
+
+  it('--help prints the usage and exits 0', async () => {
+    const result = await runCli(['--help'], env);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^usage: rotor/);
   });
 
   it('says clearly when MongoDB is unreachable', async () => {
