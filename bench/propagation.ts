@@ -11,7 +11,7 @@ import { CatalogRepository } from '../src/store/catalog-repository.js';
 import { generateKey } from '../src/keys/generate-key.js';
 import { kekFromBytes } from '../src/keys/seal.js';
 import { addSeconds } from '../src/keys/policy.js';
-import { announceCatalog } from '../src/catalog/catalog-channel.js';
+import { announceCatalog } from '../src/propagation/catalog-channel.js';
 import { createLogger } from '../src/logging/create-logger.js';
 import type { KeyRecord } from '../src/keys/catalog.js';
 import { summary, round } from './stats.js';

@@ -13,7 +13,7 @@ import { Redis } from 'ioredis';
 import { hostname, userInfo } from 'node:os';
 import { createControls, type Controls } from '../catalog/create-controls.js';
 import { auditTransitions } from '../catalog/audit-transitions.js';
-import { announceAccount, announceCatalog, announceClient } from '../catalog/catalog-channel.js';
+import { announceAccount, announceCatalog, announceClient } from '../propagation/catalog-channel.js';
 
 export interface CliContext {
   settings: Settings;
@@ -38,9 +38,6 @@ export async function openContext(json: boolean): Promise<CliContext> {
   const settings = loadSettings(root, process.env, { defaultLogLevel: 'warn' });
   const logger = createLogger({ level: settings.logLevel, production: settings.production, service: 'rotor-cli' });
   const { kek } = loadKek(settings);
-  const store = await openStore(settings.mongodbUri, kek).catch((err: Error) => {
-    throw new CliError(`MongoDB at ${settings.mongodbUri.replace(/\/\/[^@/]*@/, '//***@')} is unreachable: ${err.message}`);
-  });
 
   /** Tells running instances about a change at once (otherwise they poll, or caches expire). */
   async function announce(send: (redis: Redis) => Promise<void>, what: string): Promise<void> {
@@ -55,6 +52,17 @@ export async function openContext(json: boolean): Promise<CliContext> {
       redis.disconnect();
     }
   }
+
+  const { prefix } = settings.queue;
+  const store = await openStore(settings.mongodbUri, kek, {
+    hooks: {
+      onCatalogCommitted: (version) => announce((redis) => announceCatalog(redis, prefix, version, logger), `catalog version ${version}`),
+      onClientChanged: (clientId) => announce((redis) => announceClient(redis, prefix, clientId, logger), `client ${clientId}`),
+      onAccountChanged: (sub) => announce((redis) => announceAccount(redis, prefix, sub, logger), `account ${sub}`),
+    },
+  }).catch((err: Error) => {
+    throw new CliError(`MongoDB at ${settings.mongodbUri.replace(/\/\/[^@/]*@/, '//***@')} is unreachable: ${err.message}`);
+  });
 
   const actor = `cli:${userInfo().username}@${hostname()}`;
   let controls: Controls | undefined;
@@ -88,8 +96,5 @@ export async function openContext(json: boolean): Promise<CliContext> {
       return createProvider({ settings: asServed, adapter: store.adapter, accounts: store.accounts, cookieKeys: ['unused-by-the-cli'], logger }, keys);
     },
   };
-  store.catalog.onCommitted = (version) => announce((redis) => announceCatalog(redis, settings.queue.prefix, version, logger), `catalog version ${version}`);
-  store.clients.onChanged = (clientId) => announce((redis) => announceClient(redis, settings.queue.prefix, clientId, logger), `client ${clientId}`);
-  store.accounts.onChanged = (sub) => announce((redis) => announceAccount(redis, settings.queue.prefix, sub, logger), `account ${sub}`);
   return context;
 }

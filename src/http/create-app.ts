@@ -10,7 +10,7 @@ import { interactionRouter } from '../provider/interactions.js';
 import { errorHandler } from './error-handler.js';
 import { securityHeaders } from './security-headers.js';
 import { healthRouter } from './health-routes.js';
-import type { JwksEvents } from './jwks-events.js';
+import type { JwksEvents } from '../propagation/jwks-events.js';
 import { metricsRoute } from './metrics-route.js';
 import type { Metrics } from '../metrics/create-metrics.js';
 import type { Throttle } from '../throttle/index.js';

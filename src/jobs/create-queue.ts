@@ -1,18 +1,20 @@
 import Queue from 'bull';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../logging/create-logger.js';
 
 export interface QueueOptions {
-  redisUrl: string;
+  /** Hands out the instance's shared connections (see `redis/connections.ts`). */
+  createClient: (type: 'client' | 'subscriber' | 'bclient') => Redis;
   prefix: string;
   logger: Logger;
 }
 
 /**
- * A Bull queue on the shared Redis. Redis errors are logged, never thrown at the process: a
- * Redis outage delays jobs, it must not take token issuance down with it.
+ * A Bull queue on the instance's shared Redis connections. Redis errors are logged, never
+ * thrown at the process: a Redis outage delays jobs, it must not take token issuance down with it.
  */
-export function createQueue(name: string, { redisUrl, prefix, logger }: QueueOptions): Queue.Queue {
-  const queue = new Queue(name, redisUrl, { prefix });
+export function createQueue(name: string, { createClient, prefix, logger }: QueueOptions): Queue.Queue {
+  const queue = new Queue(name, { prefix, createClient });
   let lastError = '';
   queue.on('error', (err: Error) => {
     // ioredis repeats the same error on every reconnect attempt: log each distinct one once.

@@ -33,11 +33,13 @@ export class ProviderHolder {
   readonly #kek: Kek;
   // Private keys opened so far, by sealed value: a catalog change opens only its new keys.
   #opened = new Map<string, JWK>();
-  readonly #listeners: Array<(state: ProviderState, previous: ProviderState | undefined) => void> = [];
+  readonly #onSwap: ((state: ProviderState, previous: ProviderState | undefined) => void) | undefined;
 
-  constructor(deps: ProviderDeps, kek: Kek) {
+  /** `onSwap` is called after every swap (metrics, `/jwks/events`), with the state swapped out. */
+  constructor(deps: ProviderDeps, kek: Kek, hooks: { onSwap?: (state: ProviderState, previous: ProviderState | undefined) => void } = {}) {
     this.#deps = deps;
     this.#kek = kek;
+    this.#onSwap = hooks.onSwap;
   }
 
   get state(): ProviderState {
@@ -51,11 +53,6 @@ export class ProviderHolder {
 
   get version(): number {
     return this.#state?.catalog.version ?? 0;
-  }
-
-  /** Called after every swap (metrics, `/jwks/events`). */
-  onSwap(listener: (state: ProviderState, previous: ProviderState | undefined) => void): void {
-    this.#listeners.push(listener);
   }
 
   /** Builds and swaps in `catalog` if it is newer than the one held; builds run one at a time. */
@@ -80,6 +77,6 @@ export class ProviderHolder {
     const jwksEtag = `"${createHash('sha256').update(jwksBody).digest('base64url').slice(0, 27)}"`;
     const previous = this.#state;
     this.#state = { catalog, provider, handler: provider.callback() as ProviderState['handler'], jwksBody, jwksEtag, localJwks: createLocalJWKSet(jwks) };
-    for (const listener of this.#listeners) listener(this.#state, previous);
+    this.#onSwap?.(this.#state, previous);
   }
 }

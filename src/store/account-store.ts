@@ -69,10 +69,11 @@ export class AccountStore {
   readonly #connection: Connection;
   readonly #bySub = new Map<string, { account: Account; expires: number }>();
 
-  /** Called after an account changes here, to tell other instances (wired to Redis). */
-  onChanged: ((sub: string) => Promise<void>) | undefined;
+  readonly #onChanged: ((sub: string) => Promise<void>) | undefined;
 
-  constructor(connection: Connection) {
+  /** `onChanged` is called after an account changes here, to tell other instances (wired to Redis). */
+  constructor(connection: Connection, hooks: { onChanged?: (sub: string) => Promise<void> } = {}) {
+    this.#onChanged = hooks.onChanged;
     this.#model = (connection.models.Account as Model<AccountDoc> | undefined) ?? connection.model<AccountDoc>('Account', accountSchema, 'accounts');
     this.#connection = connection;
   }
@@ -158,7 +159,7 @@ export class AccountStore {
     const doc = await this.#model.findOneAndUpdate({ username }, change, { new: true }).lean();
     if (!doc) throw new UnknownAccountError(username);
     this.invalidate(doc._id);
-    await this.onChanged?.(doc._id);
+    await this.#onChanged?.(doc._id);
     return toAccount(doc);
   }
 

@@ -68,10 +68,11 @@ export class ClientStore {
   readonly #kek: Kek;
   readonly #cache = new Map<string, { metadata: ClientMetadata; expires: number }>();
 
-  /** Called after a registration changes here, to tell other instances (wired to Redis). */
-  onChanged: ((clientId: string) => Promise<void>) | undefined;
+  readonly #onChanged: ((clientId: string) => Promise<void>) | undefined;
 
-  constructor(connection: Connection, kek: Kek) {
+  /** `onChanged` is called after a registration changes here, to tell other instances (wired to Redis). */
+  constructor(connection: Connection, kek: Kek, hooks: { onChanged?: (clientId: string) => Promise<void> } = {}) {
+    this.#onChanged = hooks.onChanged;
     this.#model = (connection.models.Client as Model<ClientDoc> | undefined) ?? connection.model<ClientDoc>('Client', clientSchema, 'clients');
     this.#connection = connection;
     this.#kek = kek;
@@ -89,7 +90,7 @@ export class ClientStore {
       if ((err as { code?: number }).code === 11000) throw new ClientExistsError(`client ${id} already exists`);
       throw err;
     }
-    await this.onChanged?.(id);
+    await this.#onChanged?.(id);
   }
 
   async find(id: string): Promise<ClientMetadata | undefined> {
@@ -145,7 +146,7 @@ export class ClientStore {
 
   async #changed(id: string): Promise<void> {
     this.invalidate(id);
-    await this.onChanged?.(id);
+    await this.#onChanged?.(id);
   }
 
   /** Forgets a cached client (it changed somewhere). */

@@ -19,12 +19,20 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/** What other instances must hear of at once (wired to the Redis announcements). */
+export interface StoreHooks {
+  onCatalogCommitted?: (version: number) => Promise<void>;
+  onClientChanged?: (clientId: string) => Promise<void>;
+  onAccountChanged?: (sub: string) => Promise<void>;
+}
+
 /** Connects to MongoDB, makes sure the indexes exist and hands out the repositories. */
-export async function openStore(uri: string, kek: Kek, options: { keepSpentSeconds?: number } = {}): Promise<Store> {
+export async function openStore(uri: string, kek: Kek, options: { keepSpentSeconds?: number; hooks?: StoreHooks } = {}): Promise<Store> {
   const connection = await connectStore(uri);
-  const accounts = new AccountStore(connection);
-  const clients = new ClientStore(connection, kek);
-  const catalog = new CatalogRepository(connection);
+  const hooks = options.hooks ?? {};
+  const accounts = new AccountStore(connection, { onChanged: hooks.onAccountChanged });
+  const clients = new ClientStore(connection, kek, { onChanged: hooks.onClientChanged });
+  const catalog = new CatalogRepository(connection, { onCommitted: hooks.onCatalogCommitted });
   const audit = new AuditRepository(connection);
   await Promise.all([ensureArtifactIndexes(connection), accounts.ensureIndexes(), catalog.ensureIndexes(), audit.ensureIndexes()]);
   const adapters = new Map<string, Adapter>();

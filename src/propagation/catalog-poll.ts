@@ -1,6 +1,6 @@
 import type { CatalogStore } from '../keys/catalog-store.js';
 import type { Logger } from '../logging/create-logger.js';
-import type { ProviderHolder } from './provider-holder.js';
+import type { ProviderHolder } from '../provider/provider-holder.js';
 
 /**
  * Reloads the catalog whenever its stored version moved past the one held. Cheap (one

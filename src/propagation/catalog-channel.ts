@@ -30,6 +30,15 @@ export async function announceAccount(redis: Redis, prefix: string, sub: string,
   await publish(redis, prefix, { account: sub }, logger);
 }
 
+/** The store hooks that announce every change on the channel, for every instance to hear. */
+export function announcer(redis: Redis, prefix: string, logger: Logger) {
+  return {
+    onCatalogCommitted: (version: number) => announceCatalog(redis, prefix, version, logger),
+    onClientChanged: (clientId: string) => announceClient(redis, prefix, clientId, logger),
+    onAccountChanged: (sub: string) => announceAccount(redis, prefix, sub, logger),
+  };
+}
+
 export interface ChannelHandlers {
   onVersion(version: number): void;
   onClient(clientId: string): void;
@@ -37,11 +46,12 @@ export interface ChannelHandlers {
 }
 
 /**
- * Listens for announcements on a connection of its own (a subscribed connection can do nothing
- * else) and hands each to its handler; ioredis resubscribes by itself after a reconnect.
+ * Listens for announcements on the instance's subscribed connection (shared with Bull's events;
+ * messages of other channels are not ours) and hands each to its handler; ioredis resubscribes
+ * by itself after a reconnect. Returns a function that stops listening.
  */
-export function subscribeCatalog(redisUrl: string, prefix: string, logger: Logger, handlers: ChannelHandlers): Redis {
-  const subscriber = new Redis(redisUrl, { maxRetriesPerRequest: null });
+export function subscribeCatalog(subscriber: Redis, prefix: string, logger: Logger, handlers: ChannelHandlers): () => void {
+  const channel = catalogChannel(prefix);
   let down = false;
   subscriber.on('error', (err: Error) => {
     if (!down) logger.warn('catalog subscription lost; polling MongoDB until Redis returns', { error: err.message });
@@ -51,7 +61,8 @@ export function subscribeCatalog(redisUrl: string, prefix: string, logger: Logge
     if (down) logger.info('catalog subscription restored');
     down = false;
   });
-  subscriber.on('message', (_channel: string, message: string) => {
+  const onMessage = (from: string, message: string): void => {
+    if (from !== channel) return;
     try {
       const { version, client, account } = JSON.parse(message) as { version?: unknown; client?: unknown; account?: unknown };
       if (typeof version === 'number') handlers.onVersion(version);
@@ -60,7 +71,11 @@ export function subscribeCatalog(redisUrl: string, prefix: string, logger: Logge
     } catch {
       logger.warn('ignoring a malformed catalog announcement');
     }
-  });
-  void subscriber.subscribe(catalogChannel(prefix)).catch(() => undefined);
-  return subscriber;
+  };
+  subscriber.on('message', onMessage);
+  void subscriber.subscribe(channel).catch(() => undefined);
+  return () => {
+    subscriber.off('message', onMessage);
+    void subscriber.unsubscribe(channel).catch(() => undefined);
+  };
 }

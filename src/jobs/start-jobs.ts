@@ -1,0 +1,52 @@
+import type { Connection } from 'mongoose';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logging/create-logger.js';
+import type { AuditTrail } from '../audit/audit-trail.js';
+import type { CatalogStore } from '../keys/catalog-store.js';
+import type { Policy } from '../keys/policy.js';
+import type { Kek } from '../keys/seal.js';
+import type { Metrics } from '../metrics/create-metrics.js';
+import type { BullConnectionType } from '../redis/connections.js';
+import { createQueue, scheduleRepeatable } from './create-queue.js';
+import { JANITOR_JOB, processJanitor } from './janitor.js';
+import { ROTATE_KEYS_JOB, processRotateKeys } from './rotate-keys.js';
+
+export interface JobsDeps {
+  connection: Connection;
+  catalog: CatalogStore;
+  policy: Policy & { tick: number };
+  janitorInterval: number;
+  kek: Kek;
+  audit: AuditTrail;
+  metrics: Metrics;
+  /** The instance's command connection: its `ready` event re-registers the schedule. */
+  redis: Redis;
+  bullClient(type: BullConnectionType): Redis;
+  prefix: string;
+  logger: Logger;
+  now(): Date;
+}
+
+/**
+ * The worker part of an instance: the key reconciler and the janitor as Bull repeatable jobs
+ * with fixed ids, so every instance shares one schedule. Returns its stop function.
+ */
+export function startJobs(deps: JobsDeps): () => Promise<void> {
+  const { logger, now } = deps;
+  const queue = createQueue('maintenance', { createClient: deps.bullClient, prefix: deps.prefix, logger });
+  processJanitor(queue, deps.connection, deps.catalog, logger, now);
+  processRotateKeys(queue, { repo: deps.catalog, policy: deps.policy, kek: deps.kek, audit: deps.audit, logger, metrics: deps.metrics, now });
+  // Re-registered on every (re)connect: a Redis that restarted empty has lost the schedule.
+  const schedule = (): void => {
+    Promise.all([
+      scheduleRepeatable(queue, ROTATE_KEYS_JOB, deps.policy.tick),
+      scheduleRepeatable(queue, JANITOR_JOB, deps.janitorInterval),
+    ]).catch((err: Error) => logger.warn('cannot schedule jobs yet', { error: err.message }));
+  };
+  deps.redis.on('ready', schedule);
+  if (deps.redis.status === 'ready') schedule();
+  return async () => {
+    deps.redis.off('ready', schedule);
+    await queue.close().catch(() => undefined);
+  };
+}
