@@ -5,14 +5,13 @@ import type { Settings } from '../settings/load-settings.js';
 import type { ProviderHolder } from '../provider/provider-holder.js';
 import type { KeyOperations } from '../catalog/key-operations.js';
 import { CatalogOperationError } from '../catalog/operation-error.js';
-import { RotationTooSoon } from '../catalog/key-operations.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { ClientStore } from '../store/client-store.js';
 import type { ReplayStore } from './dpop-replay-store.js';
 import { dpopSettings } from '../verifier/dpop-binding.js';
 import type { AccountStore } from '../store/account-store.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
-import type { EmergencyWorkflow } from '../catalog/emergency-workflow.js';
+import { outcomeJson, type EmergencyOutcome, type EmergencyWorkflow } from '../catalog/emergency-workflow.js';
 import { describeKey } from '../keys/describe-key.js';
 import { AdminError } from './admin-error.js';
 import type { AdminPrincipal } from './authenticate.js';
@@ -35,7 +34,6 @@ export interface AdminDeps {
   emergency: EmergencyWorkflow;
 }
 
-const ERROR_NAMES: Record<number, string> = { 403: 'access_denied', 404: 'not_found', 409: 'conflict', 410: 'expired', 429: 'too_many_requests' };
 
 /**
  * The admin API: Rotor's own resource server. Every call is audited — refusals here, changes
@@ -59,7 +57,7 @@ export function adminRouter(deps: AdminDeps): Router {
     } catch (err) {
       const principal = ctx.state.admin as AdminPrincipal | undefined;
       const mapped = err instanceof AdminError ? err
-        : err instanceof CatalogOperationError ? new AdminError(err.status, err.status === 400 ? 'invalid_request' : ERROR_NAMES[err.status] ?? 'invalid_request', err.message, err instanceof RotationTooSoon ? { 'Retry-After': String(err.retryAfter) } : {})
+        : err instanceof CatalogOperationError ? AdminError.fromDomain(err.code, err.message, err.retryAfter !== undefined ? { 'Retry-After': String(err.retryAfter) } : {})
           : undefined;
       if (!mapped) throw err;
       if (!(err instanceof CatalogOperationError)) {
@@ -67,18 +65,18 @@ export function adminRouter(deps: AdminDeps): Router {
       }
       ctx.status = mapped.status;
       ctx.set(mapped.headers);
-      ctx.body = { error: mapped.error, error_description: mapped.message };
+      ctx.body = { error: mapped.error, error_description: mapped.message, code: mapped.code };
     }
   });
-  router.use(bodyParser({ enableTypes: ['json'], parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'], jsonLimit: '16kb', onError: () => { throw new AdminError(400, 'invalid_request', 'the body is not valid JSON'); } }));
+  router.use(bodyParser({ enableTypes: ['json'], parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'], jsonLimit: '16kb', onError: () => { throw AdminError.refused(400, 'invalid_request', 'the body is not valid JSON'); } }));
 
   const guard = createGuard({ holder, clients: deps.clients, accounts: deps.accounts, issuer: settings.issuer, clockSkew: settings.tokens.clockSkew, dpop });
   const readAudited = async (principal: AdminPrincipal, action: string): Promise<void> => {
     await deps.audit.record({ ...principal.principal, action, outcome: 'ok' });
   };
-  const respond = (ctx: Context, outcome: { status: number; body: unknown }): void => {
-    ctx.status = outcome.status;
-    ctx.body = outcome.body;
+  const respond = (ctx: Context, outcome: EmergencyOutcome): void => {
+    ctx.status = outcome.kind === 'pending' ? 202 : 200;
+    ctx.body = outcomeJson(outcome);
   };
 
   router.get('/keys', guard('admin:keys', async (ctx, principal) => {

@@ -29,7 +29,7 @@ export interface AuthenticateDeps {
 const REALM = 'rotor-admin';
 const CHALLENGE = `Bearer realm="${REALM}", DPoP realm="${REALM}" algs="${DPOP_ALGORITHMS.join(' ')}"`;
 
-const invalidToken = (description: string, scheme = 'Bearer'): AdminError => new AdminError(401, 'invalid_token', description, { 'WWW-Authenticate': `${scheme} realm="${REALM}", error="invalid_token", error_description="${description}"` });
+const invalidToken = (description: string, scheme = 'Bearer'): AdminError => AdminError.refused(401, 'invalid_token', description, { 'WWW-Authenticate': `${scheme} realm="${REALM}", error="invalid_token", error_description="${description}"` });
 
 /** The URLs a DPoP proof's `htu` may name for this request: under the issuer, or as the client addressed this instance. */
 function requestUrls(ctx: Context, issuer: string): string[] {
@@ -51,7 +51,7 @@ async function checkBinding(ctx: Context, payload: JWTPayload, token: string, sc
       if (!(err instanceof VerifierError)) throw err;
       if (err.dpopCheck === 'htu' && index < urls.length - 1) continue;
       const error = err.code === 'invalid_dpop_proof' ? 'invalid_dpop_proof' : 'invalid_token';
-      throw new AdminError(401, error, err.message, { 'WWW-Authenticate': `DPoP realm="${REALM}", error="${error}", error_description="${err.message}", algs="${DPOP_ALGORITHMS.join(' ')}"` });
+      throw AdminError.refused(401, error, err.message, { 'WWW-Authenticate': `DPoP realm="${REALM}", error="${error}", error_description="${err.message}", algs="${DPOP_ALGORITHMS.join(' ')}"` });
     }
   }
 }
@@ -82,7 +82,7 @@ async function verifyToken(token: string, { holder, issuer, clockSkew }: Authent
 export async function authenticate(ctx: Context, deps: AuthenticateDeps): Promise<AdminPrincipal> {
   const header = ctx.get('Authorization');
   const match = /^(Bearer|DPoP) ([A-Za-z0-9._~+/-]+=*)$/.exec(header);
-  if (!match) throw new AdminError(401, 'invalid_token', header ? 'the Authorization header must be "Bearer <token>" or "DPoP <token>"' : 'an access token is required', { 'WWW-Authenticate': CHALLENGE });
+  if (!match) throw AdminError.refused(401, 'invalid_token', header ? 'the Authorization header must be "Bearer <token>" or "DPoP <token>"' : 'an access token is required', { 'WWW-Authenticate': CHALLENGE });
   const scheme = match[1] === 'DPoP' ? 'DPoP' : 'Bearer';
   const token = match[2]!;
   const payload = await verifyToken(token, deps);
@@ -102,6 +102,6 @@ export async function authenticate(ctx: Context, deps: AuthenticateDeps): Promis
 /** 403 unless the principal holds `scope`. */
 export function requireScope(principal: AdminPrincipal, scope: string): void {
   if (!principal.scopes.has(scope)) {
-    throw new AdminError(403, 'insufficient_scope', `this call needs the scope ${scope}`, { 'WWW-Authenticate': `Bearer realm="${REALM}", error="insufficient_scope", scope="${scope}"` });
+    throw AdminError.refused(403, 'insufficient_scope', `this call needs the scope ${scope}`, { 'WWW-Authenticate': `Bearer realm="${REALM}", error="insufficient_scope", scope="${scope}"` });
   }
 }

@@ -6,6 +6,7 @@ import type { ClientStore } from '../store/client-store.js';
 import { describeClient } from '../lifecycle/describe-client.js';
 import { createLifecycleOperations } from '../lifecycle/lifecycle-operations.js';
 import { LifecycleError } from '../lifecycle/lifecycle-error.js';
+import { httpErrorFor } from '../http/error-table.js';
 import { AdminError } from './admin-error.js';
 import type { AdminPrincipal } from './authenticate.js';
 import type { Guard } from './guard.js';
@@ -19,7 +20,6 @@ export interface LifecycleRouteDeps {
 }
 
 const SCOPE = 'admin:clients';
-const ERRORS: Record<number, string> = { 400: 'invalid_request', 404: 'not_found', 409: 'conflict' };
 
 /**
  * Answers a refused change itself: the lifecycle operation has audited the refusal already,
@@ -30,8 +30,9 @@ async function answerRefusals(ctx: Context, run: () => Promise<void>): Promise<v
     await run();
   } catch (err) {
     if (!(err instanceof LifecycleError)) throw err;
-    ctx.status = err.status;
-    ctx.body = { error: ERRORS[err.status] ?? 'invalid_request', error_description: err.message };
+    const { status, error } = httpErrorFor(err.code);
+    ctx.status = status;
+    ctx.body = { error, error_description: err.message, code: err.code };
   }
 }
 
@@ -59,7 +60,7 @@ export function lifecycleRoutes(router: Router, guard: Guard, deps: LifecycleRou
   router.get('/clients/:id', guard(SCOPE, async (ctx, principal) => {
     const id = parseInput(clientIdParam, ctx.params.id);
     const view = await deps.clients.describe(id);
-    if (!view) throw new AdminError(404, 'not_found', `no client ${id}`);
+    if (!view) throw AdminError.fromDomain('ROTOR_UNKNOWN_CLIENT', `no client ${id}`);
     ctx.body = describeClient(view);
     await readAudited(principal, 'admin.clients.show');
   }));

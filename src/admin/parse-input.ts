@@ -8,5 +8,5 @@ export function parseInput<T>(schema: z.ZodType<T>, value: unknown): T {
   const issue = result.error.issues[0]!;
   const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
   const message = issue.code === 'invalid_type' && issue.path.length === 0 ? 'the body must be a JSON object (Content-Type: application/json)' : `${where}${issue.message}`;
-  throw new AdminError(400, 'invalid_request', message);
+  throw AdminError.refused(400, 'invalid_request', message);
 }

@@ -1,8 +1,8 @@
 import type { Algorithm } from '../keys/algorithms.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { EmergencyRequest } from '../store/emergency-requests.js';
-import type { KeyOperations } from './key-operations.js';
-import { CatalogOperationError } from './operation-error.js';
+import type { DryRun, KeyOperations } from './key-operations.js';
+import { CatalogOperationError, type CatalogErrorCode } from './operation-error.js';
 import { mayBeSameHuman, type Principal } from '../audit/principal.js';
 
 export interface EmergencyParams {
@@ -11,10 +11,17 @@ export interface EmergencyParams {
   kid?: string | undefined;
 }
 
-/** What the caller shows: `status` 200 (done or dry run) or 202 (waiting for approval). */
-export interface EmergencyOutcome {
-  status: 200 | 202;
-  body: Record<string, unknown>;
+/** What an emergency request came to: carried out, previewed, or waiting for its approval. */
+export type EmergencyOutcome =
+  | { kind: 'done'; version: number; revokedKids: string[]; activeKid?: string | undefined }
+  | { kind: 'dry-run'; dryRun: DryRun }
+  | { kind: 'pending'; requestId: string; expiresAt: Date; approvalsNeeded: number };
+
+/** The JSON shape of an outcome (CONTRACT.md, admin API and `--json` alike). */
+export function outcomeJson(outcome: EmergencyOutcome): Record<string, unknown> {
+  if (outcome.kind === 'dry-run') return { ...outcome.dryRun };
+  if (outcome.kind === 'pending') return { status: 'pending', requestId: outcome.requestId, expiresAt: outcome.expiresAt.toISOString(), approvalsNeeded: outcome.approvalsNeeded };
+  return { version: outcome.version, ...(outcome.activeKid ? { activeKid: outcome.activeKid } : {}), revokedKids: outcome.revokedKids };
 }
 
 /** Where emergency requests wait for their approval; `store/`'s `EmergencyRequests` is one. */
@@ -44,10 +51,10 @@ export function createEmergencyWorkflow(deps: EmergencyWorkflowDeps) {
   async function carryOut(kind: EmergencyRequest['kind'], params: EmergencyParams, by: Principal, reason: string, dryRun: boolean | undefined, approvedBy?: Principal): Promise<EmergencyOutcome> {
     if (kind === 'rollover') {
       const result = await deps.operations.rollover(by, { alg: params.alg ?? deps.defaultAlg, compromisedKid: params.compromisedKid, reason, dryRun, approvedBy });
-      return { status: 200, body: 'dryRun' in result ? { ...result } : { version: result.catalog.version, activeKid: result.activeKid, revokedKids: result.revokedKids } };
+      return 'dryRun' in result ? { kind: 'dry-run', dryRun: result } : { kind: 'done', version: result.catalog.version, activeKid: result.activeKid, revokedKids: result.revokedKids };
     }
     const result = await deps.operations.revoke(by, { kid: params.kid!, reason, dryRun, approvedBy });
-    return { status: 200, body: 'dryRun' in result ? { ...result } : { version: result.catalog.version, revokedKids: result.revokedKids } };
+    return 'dryRun' in result ? { kind: 'dry-run', dryRun: result } : { kind: 'done', version: result.catalog.version, revokedKids: result.revokedKids };
   }
 
   return {
@@ -55,21 +62,21 @@ export function createEmergencyWorkflow(deps: EmergencyWorkflowDeps) {
       if (deps.approvals === 1 || dryRun) return carryOut(kind, params, by, reason, dryRun);
       const request = await deps.requests.open({ kind, params: { ...params }, requestedBy: by, reason }, deps.approvalWindow, deps.now());
       await deps.audit.record({ ...by, action: `keys.${kind}.requested`, target: params.kid ?? params.compromisedKid ?? params.alg ?? deps.defaultAlg, reason, outcome: 'pending', detail: { requestId: request.id } });
-      return { status: 202, body: { status: 'pending', requestId: request.id, expiresAt: request.expiresAt.toISOString(), approvalsNeeded: 1 } };
+      return { kind: 'pending', requestId: request.id, expiresAt: request.expiresAt, approvalsNeeded: 1 };
     },
 
     async approve(by: Principal, id: string, reason: string): Promise<EmergencyOutcome> {
       const request = await deps.requests.find(id);
-      const refuse = async (message: string, code: string, status: number): Promise<never> => {
+      const refuse = async (message: string, code: CatalogErrorCode): Promise<never> => {
         await deps.audit.record({ ...by, action: 'keys.emergency.approve', target: id, reason, outcome: 'refused', detail: { code, message } });
-        throw new CatalogOperationError(message, code, status);
+        throw new CatalogOperationError(message, code);
       };
-      if (!request) return refuse(`no emergency request ${id}`, 'ROTOR_UNKNOWN_REQUEST', 404);
-      if (request.expiresAt.getTime() <= deps.now().getTime()) return refuse(`emergency request ${id} expired at ${request.expiresAt.toISOString()}; open a new one`, 'ROTOR_REQUEST_EXPIRED', 410);
+      if (!request) return refuse(`no emergency request ${id}`, 'ROTOR_UNKNOWN_REQUEST');
+      if (request.expiresAt.getTime() <= deps.now().getTime()) return refuse(`emergency request ${id} expired at ${request.expiresAt.toISOString()}; open a new one`, 'ROTOR_REQUEST_EXPIRED');
       if (mayBeSameHuman(request.requestedBy, by)) {
-        return refuse(`the two-person rule needs a different person to approve (requested by ${request.requestedBy.actor}${request.requestedBy.client ? ` through ${request.requestedBy.client}` : ''})`, 'ROTOR_SAME_APPROVER', 403);
+        return refuse(`the two-person rule needs a different person to approve (requested by ${request.requestedBy.actor}${request.requestedBy.client ? ` through ${request.requestedBy.client}` : ''})`, 'ROTOR_SAME_APPROVER');
       }
-      if (!(await deps.requests.claim(id, by.actor, deps.now()))) return refuse(`emergency request ${id} was already approved`, 'ROTOR_ALREADY_APPROVED', 409);
+      if (!(await deps.requests.claim(id, by.actor, deps.now()))) return refuse(`emergency request ${id} was already approved`, 'ROTOR_ALREADY_APPROVED');
       return carryOut(request.kind, request.params as EmergencyParams, request.requestedBy, `${request.reason} (approved: ${reason})`, false, by);
     },
   };

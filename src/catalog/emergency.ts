@@ -26,7 +26,7 @@ function refusedAsOperationError<T>(fn: () => T): T {
   try {
     return fn();
   } catch (err) {
-    if (err instanceof EmergencyRefused) throw new CatalogOperationError(err.message, err.code, err.status);
+    if (err instanceof EmergencyRefused) throw new CatalogOperationError(err.message, err.code);
     throw err;
   }
 }

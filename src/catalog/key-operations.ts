@@ -47,8 +47,8 @@ const change = (key: Pick<KeyRecord, 'kid' | 'alg'> | undefined, from: KeyState 
 
 /** A planned rotation was asked for too soon after the last one. */
 export class RotationTooSoon extends CatalogOperationError {
-  constructor(alg: string, minInterval: number, readonly retryAfter: number) {
-    super(`planned rotations of ${alg} are limited to one per ${formatDuration(minInterval)} (admin.rotationMinInterval); retry in ${retryAfter}s`, 'ROTOR_ROTATION_TOO_SOON', 429);
+  constructor(alg: string, minInterval: number, retryAfter: number) {
+    super(`planned rotations of ${alg} are limited to one per ${formatDuration(minInterval)} (admin.rotationMinInterval); retry in ${retryAfter}s`, 'ROTOR_ROTATION_TOO_SOON', { retryAfter });
   }
 }
 

@@ -15,12 +15,12 @@ const MAX_ATTEMPTS = 10;
 export async function updateCatalog<T>(repo: CatalogStore, change: (current: Catalog) => Promise<Change<T>>, options: { emptyOk?: boolean } = {}): Promise<{ catalog: Catalog; result: T; changed: boolean }> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const loaded = await repo.load();
-    if (!loaded && !options.emptyOk) throw new CatalogOperationError('the catalog is empty: start an instance first', 'ROTOR_NO_CATALOG', 409);
+    if (!loaded && !options.emptyOk) throw new CatalogOperationError('the catalog is empty: start an instance first', 'ROTOR_NO_CATALOG');
     const current = loaded ?? { version: 0, keys: [] };
     const decided = await change(current);
     if ('unchanged' in decided) return { catalog: current, result: decided.result, changed: false };
     const written = await repo.compareAndSet(current.version, decided.keys);
     if (written) return { catalog: written, result: decided.result, changed: true };
   }
-  throw new CatalogOperationError(`the catalog changed under this operation ${MAX_ATTEMPTS} times in a row; retry`, 'ROTOR_CAS_CONTENDED', 409);
+  throw new CatalogOperationError(`the catalog changed under this operation ${MAX_ATTEMPTS} times in a row; retry`, 'ROTOR_CAS_CONTENDED');
 }

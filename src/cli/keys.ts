@@ -3,7 +3,7 @@ import { describeKey } from '../keys/describe-key.js';
 import { CatalogOperationError } from '../catalog/operation-error.js';
 import { checkAlgorithm } from '../catalog/rotate.js';
 import type { DryRun } from '../catalog/key-operations.js';
-import type { EmergencyOutcome } from '../catalog/emergency-workflow.js';
+import { outcomeJson, type EmergencyOutcome } from '../catalog/emergency-workflow.js';
 import { CliError, usageError } from './cli-error.js';
 import type { CliContext } from './context.js';
 
@@ -28,11 +28,10 @@ function describeDryRun(result: DryRun): string {
 }
 
 function describeOutcome(outcome: EmergencyOutcome): string {
-  const body = outcome.body as Record<string, unknown>;
-  if (outcome.status === 202) return `request ${String(body.requestId)} is waiting for a second approver until ${String(body.expiresAt)}: rotor keys approve ${String(body.requestId)} --reason R`;
-  if (body.dryRun) return describeDryRun(body as unknown as DryRun);
-  const active = body.activeKid ? `; ${String(body.activeKid)} signs now` : '';
-  return `revoked ${(body.revokedKids as string[]).join(', ')}${active} (catalog version ${String(body.version)})`;
+  if (outcome.kind === 'pending') return `request ${outcome.requestId} is waiting for a second approver until ${outcome.expiresAt.toISOString()}: rotor keys approve ${outcome.requestId} --reason R`;
+  if (outcome.kind === 'dry-run') return describeDryRun(outcome.dryRun);
+  const active = outcome.activeKid ? `; ${outcome.activeKid} signs now` : '';
+  return `revoked ${outcome.revokedKids.join(', ')}${active} (catalog version ${outcome.version})`;
 }
 
 async function list(ctx: CliContext): Promise<void> {
@@ -64,7 +63,7 @@ export async function keysCommand(args: string[], open: () => Promise<CliContext
     const ctx = await open();
     const alg = values.alg ? await asCliError(async () => checkAlgorithm(ctx.settings.keys, values.alg!)) : undefined;
     const outcome = await asCliError(() => ctx.controls().emergency.request(ctx.principal, 'rollover', { alg, compromisedKid: values.compromised }, reason, values['dry-run']));
-    return ctx.out(describeOutcome(outcome), outcome.body);
+    return ctx.out(describeOutcome(outcome), outcomeJson(outcome));
   }
   if (action === 'revoke' || action === 'approve') {
     const id = onePositional(positionals, action === 'revoke' ? 'rotor keys revoke KID --reason R [--dry-run]' : 'rotor keys approve REQUEST --reason R');
@@ -73,7 +72,7 @@ export async function keysCommand(args: string[], open: () => Promise<CliContext
     const outcome = await asCliError(() => (action === 'revoke'
       ? ctx.controls().emergency.request(ctx.principal, 'revoke', { kid: id }, reason, values['dry-run'])
       : ctx.controls().emergency.approve(ctx.principal, id, reason)));
-    return ctx.out(describeOutcome(outcome), outcome.body);
+    return ctx.out(describeOutcome(outcome), outcomeJson(outcome));
   }
   throw usageError(`unknown keys command ${JSON.stringify(action ?? '')}; ${USAGE}`);
 }

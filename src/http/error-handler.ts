@@ -2,8 +2,8 @@ import type { Context, Next } from 'koa';
 import { isStoreDown } from '../store/connect.js';
 import type { Logger } from '../logging/create-logger.js';
 import { browserErrorPage } from '../provider/views/error-page.js';
+import { oauthErrorForStatus } from './error-table.js';
 
-const OAUTH_ERRORS: Record<number, string> = { 400: 'invalid_request', 401: 'invalid_token', 403: 'access_denied', 404: 'not_found', 405: 'invalid_request', 413: 'invalid_request', 415: 'invalid_request', 429: 'slow_down' };
 
 /**
  * Turns every error thrown by Rotor's own routes into an answer: a 4xx keeps its message,
@@ -26,7 +26,7 @@ export function errorHandler(logger: Logger) {
       } else if (status >= 500) {
         logger.error('request failed', { path: ctx.path, error: err, stack: err.stack });
       }
-      const code = status === 503 ? 'temporarily_unavailable' : err.error ?? OAUTH_ERRORS[status] ?? (status >= 500 ? 'server_error' : 'invalid_request');
+      const code = status === 503 ? 'temporarily_unavailable' : err.error ?? oauthErrorForStatus(status);
       ctx.status = status;
       if (ctx.path.startsWith('/interaction/') || ctx.accepts('json', 'html') === 'html') {
         ctx.type = 'html';

@@ -2,9 +2,11 @@ import type { Algorithm } from './algorithms.js';
 import type { Catalog, KeyRecord } from './catalog.js';
 import { retiringSchedule, signingSchedule, type Policy } from './policy.js';
 
-/** Why an emergency change cannot be made; `status` is the HTTP status to answer with. */
+/** Why an emergency change cannot be made. */
+export type EmergencyRefusalCode = 'ROTOR_UNKNOWN_KID' | 'ROTOR_KEY_GONE' | 'ROTOR_KEY_ACTIVE' | 'ROTOR_NOTHING_TO_ROLL_OVER';
+
 export class EmergencyRefused extends Error {
-  constructor(message: string, readonly code: string, readonly status: number) {
+  constructor(message: string, readonly code: EmergencyRefusalCode) {
     super(message);
   }
 }
@@ -20,8 +22,8 @@ export interface RolloverPlan {
 
 function findPublished(catalog: Catalog, kid: string): KeyRecord {
   const key = catalog.keys.find((candidate) => candidate.kid === kid);
-  if (!key) throw new EmergencyRefused(`no key with kid ${kid}`, 'ROTOR_UNKNOWN_KID', 404);
-  if (key.state === 'retired' || key.state === 'revoked') throw new EmergencyRefused(`key ${kid} is already ${key.state}: it is out of the JWKS`, 'ROTOR_KEY_GONE', 409);
+  if (!key) throw new EmergencyRefused(`no key with kid ${kid}`, 'ROTOR_UNKNOWN_KID');
+  if (key.state === 'retired' || key.state === 'revoked') throw new EmergencyRefused(`key ${kid} is already ${key.state}: it is out of the JWKS`, 'ROTOR_KEY_GONE');
   return key;
 }
 
@@ -32,7 +34,7 @@ function findPublished(catalog: Catalog, kid: string): KeyRecord {
  */
 export function planRollover(catalog: Catalog, alg: Algorithm, compromisedKid: string | undefined): RolloverPlan {
   const target = compromisedKid ? findPublished(catalog, compromisedKid) : catalog.keys.find((key) => key.alg === alg && key.state === 'active');
-  if (!target) throw new EmergencyRefused(`no active ${alg} key to roll over`, 'ROTOR_NO_ACTIVE_KEY', 409);
+  if (!target) throw new EmergencyRefused(`no active ${alg} key to roll over`, 'ROTOR_NOTHING_TO_ROLL_OVER');
   const family = catalog.keys.filter((key) => key.alg === target.alg);
   const active = family.find((key) => key.state === 'active');
   const successor = family.filter((key) => key.state === 'pending' && key.kid !== target.kid).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())[0];
@@ -42,7 +44,7 @@ export function planRollover(catalog: Catalog, alg: Algorithm, compromisedKid: s
 /** Revoking a key that is not active: it only leaves the JWKS. */
 export function planRevoke(catalog: Catalog, kid: string): { revokeKid: string } {
   const key = findPublished(catalog, kid);
-  if (key.state === 'active') throw new EmergencyRefused(`key ${kid} is active: use the emergency rollover, which puts a new key in its place`, 'ROTOR_KEY_ACTIVE', 409);
+  if (key.state === 'active') throw new EmergencyRefused(`key ${kid} is active: use the emergency rollover, which puts a new key in its place`, 'ROTOR_KEY_ACTIVE');
   return { revokeKid: kid };
 }
 

@@ -104,7 +104,8 @@ describe('only the security team reaches the control plane', () => {
     const accessToken = tokens.access_token as string;
     expect(decodeJwt(accessToken).aud).toBe(`${issuer}/admin`);
     expect(scopesOf(accessToken)).toEqual([]);
-    expect((await admin('GET', '/keys', accessToken)).status).toBe(403);
+    const refused = await admin('GET', '/keys', accessToken);
+    expect(refused).toMatchObject({ status: 403, body: { error: 'insufficient_scope', code: 'ROTOR_INSUFFICIENT_SCOPE' } });
     expect((await admin('POST', '/keys/rollover', accessToken, { reason: 'probe', dryRun: true })).status).toBe(403);
   });
 
@@ -140,6 +141,7 @@ describe('only the security team reaches the control plane', () => {
     const same = await admin('POST', `/emergency/${id}/approve`, samOther.access_token as string, { reason: 'looks right' });
     expect(same.status).toBe(403);
     expect(same.body.error_description).toMatch(/different person/);
+    expect(same.body.code).toBe('ROTOR_SAME_APPROVER');
     const approved = await admin('POST', `/emergency/${id}/approve`, sueTokens.access_token as string, { reason: 'confirmed with sam' });
     expect(approved.status).toBe(200);
     expect(approved.body.revokedKids).toHaveLength(1);
