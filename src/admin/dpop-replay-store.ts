@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 
 /** Remembers DPoP proof ids for their window; `firstSeen` is true only the first time an id comes. */
 export interface ReplayStore {
@@ -14,15 +15,10 @@ const MEMORY_MAX = 50_000;
  * bounded map: a replay to the same instance is still refused, never waved through.
  */
 export function redisReplayStore(redis: Redis, prefix: string): ReplayStore {
-  const memory = new Map<string, number>();
+  const memory = new LRUCache<string, true>({ max: MEMORY_MAX, ttl: 60_000 });
   const rememberLocally = (jti: string, ttlSeconds: number): boolean => {
-    const now = Date.now();
-    const until = memory.get(jti);
-    if (until !== undefined && until > now) return false;
-    if (memory.size >= MEMORY_MAX) {
-      for (const [key, expires] of memory) if (expires <= now || memory.size >= MEMORY_MAX) memory.delete(key);
-    }
-    memory.set(jti, now + ttlSeconds * 1000);
+    if (memory.has(jti)) return false;
+    memory.set(jti, true, { ttl: ttlSeconds * 1000 });
     return true;
   };
   return {

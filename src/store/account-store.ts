@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { randomUUID } from 'node:crypto';
 import { Schema, type Connection, type Model, type UpdateQuery } from 'mongoose';
 import { hashPassword, needsRehash, verifyPassword } from './password-hash.js';
@@ -67,7 +68,7 @@ const toAccount = (doc: Pick<AccountDoc, '_id' | 'username' | 'roles' | 'disable
 export class AccountStore {
   readonly #model: Model<AccountDoc>;
   readonly #connection: Connection;
-  readonly #bySub = new Map<string, { account: Account; expires: number }>();
+  readonly #bySub = new LRUCache<string, Account>({ max: CACHE_MAX, ttl: CACHE_TTL_MS });
 
   readonly #onChanged: ((sub: string) => Promise<void>) | undefined;
 
@@ -109,12 +110,11 @@ export class AccountStore {
 
   async findBySub(sub: string): Promise<Account | undefined> {
     const cached = this.#bySub.get(sub);
-    if (cached && cached.expires > Date.now()) return cached.account;
+    if (cached) return cached;
     const doc = await this.#model.findById(sub, { passwordHash: 0 }).lean();
     if (!doc) return undefined;
     const account = toAccount(doc);
-    if (this.#bySub.size >= CACHE_MAX) this.#bySub.delete(this.#bySub.keys().next().value!);
-    this.#bySub.set(sub, { account, expires: Date.now() + CACHE_TTL_MS });
+    this.#bySub.set(sub, account);
     return account;
   }
 

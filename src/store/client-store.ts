@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Adapter, AdapterPayload, ClientMetadata } from 'oidc-provider';
 import { seal, unseal, type Kek } from '../keys/seal.js';
@@ -66,7 +67,7 @@ export class ClientStore {
   readonly #model: Model<ClientDoc>;
   readonly #connection: Connection;
   readonly #kek: Kek;
-  readonly #cache = new Map<string, { metadata: ClientMetadata; expires: number }>();
+  readonly #cache = new LRUCache<string, ClientMetadata>({ max: CACHE_MAX, ttl: CACHE_TTL_MS });
 
   readonly #onChanged: ((clientId: string) => Promise<void>) | undefined;
 
@@ -95,13 +96,12 @@ export class ClientStore {
 
   async find(id: string): Promise<ClientMetadata | undefined> {
     const cached = this.#cache.get(id);
-    if (cached && cached.expires > Date.now()) return { ...cached.metadata };
+    if (cached) return { ...cached };
     const doc = await this.#model.findById(id).lean();
     if (!doc) return undefined;
     const metadata = JSON.parse(doc.metadata) as ClientMetadata;
     if (doc.sealedSecret) metadata.client_secret = await unseal(doc.sealedSecret, this.#kek, `client:${id}`);
-    if (this.#cache.size >= CACHE_MAX) this.#cache.delete(this.#cache.keys().next().value!);
-    this.#cache.set(id, { metadata, expires: Date.now() + CACHE_TTL_MS });
+    this.#cache.set(id, metadata);
     return { ...metadata };
   }
 
