@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { ALGORITHMS } from '../keys/algorithms.js';
+import { KEY_STATES } from '../keys/catalog.js';
+
+/**
+ * The shapes the admin API answers with (CONTRACT.md "Admin API"), as zod schemas so that
+ * `/admin/openapi.json` is generated from them rather than restated by hand.
+ */
+const time = z.iso.datetime();
+const count = z.number().int().min(0);
+
+export const keyView = z.object({
+  kid: z.string(), alg: z.enum(ALGORITHMS), state: z.enum(KEY_STATES),
+  createdAt: time, activatesAt: time, retiresAt: time, removesAt: time,
+  revokedAt: time.optional(), reason: z.string().optional(),
+});
+
+export const catalogView = z.object({ version: count, keys: z.array(keyView) });
+
+export const dryRunView = z.object({
+  dryRun: z.literal(true),
+  version: count,
+  changes: z.array(z.object({ kid: z.string(), alg: z.string(), from: z.enum(KEY_STATES).nullable(), to: z.enum(KEY_STATES), activatesAt: z.string().optional() })),
+  liveGrants: count,
+});
+
+export const doneView = z.object({ version: count, activeKid: z.string().optional(), revokedKids: z.array(z.string()) });
+
+export const pendingView = z.object({ status: z.literal('pending'), requestId: z.string(), expiresAt: time, approvalsNeeded: count });
+
+export const errorView = z.object({ error: z.string(), error_description: z.string(), code: z.string().describe('stable: switch on this, not on the message') });
+
+export const auditEventsView = z.object({
+  events: z.array(z.object({
+    seq: count, at: time, actor: z.string(), client: z.string().optional(), action: z.string(), target: z.string().optional(),
+    reason: z.string().optional(), version: count.optional(), outcome: z.enum(['ok', 'refused', 'failed', 'pending']),
+    detail: z.record(z.string(), z.unknown()).optional(), prevHash: z.string(), hash: z.string(),
+  })),
+});
+
+export const chainCheckView = z.object({ ok: z.boolean(), checked: count, firstBad: z.object({ seq: count, problem: z.string() }).optional() });
+
+export const clientView = z.looseObject({ client_id: z.string(), public: z.boolean(), createdAt: time }).describe('the client metadata, never its secret');
+
+export const userView = z.object({ sub: z.string(), username: z.string(), roles: z.array(z.string()), disabled: z.boolean() });
