@@ -17,13 +17,29 @@ interface Measured {
   p50: number;
   p99: number;
   errors: number;
+  /** The server's CPU time (user + system) per answered request, in microseconds, where measured. */
+  cpuUsPerRequest?: number;
 }
 
-async function load(options: autocannon.Options): Promise<Measured> {
+/** CPU time a process has used so far, in ms (utime + stime from /proc, at 100 ticks a second). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * Runs autocannon. With `pid`, also measures the server's CPU per request: on two cores the load
+ * generator saturates before a server answering from memory does, so requests per second alone
+ * cannot tell two fast servers apart, while their CPU cost per request can.
+ */
+async function load(options: autocannon.Options, pid?: number): Promise<Measured> {
+  const before = pid === undefined ? 0 : cpuMs(pid);
   const result = await autocannon({ connections: CONNECTIONS, duration: DURATION, ...options });
   // A 304 is the answer asked for with If-None-Match, not an error.
   const notModified = (result as unknown as { statusCodeStats?: Record<string, { count: number }> }).statusCodeStats?.['304']?.count ?? 0;
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.non2xx - notModified + result.errors + result.timeouts };
+  const measured: Measured = { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.non2xx - notModified + result.errors + result.timeouts };
+  if (pid !== undefined) measured.cpuUsPerRequest = round(((cpuMs(pid) - before) * 1000) / Math.max(1, result.requests.total), 1);
+  return measured;
 }
 
 /** Refresh tokens for the load: each request takes one from the pool and returns its successor. */
@@ -40,11 +56,10 @@ async function refreshTokenPool(target: Target, size: number): Promise<string[]>
 }
 
 const scenarios = {
-  async client_credentials(target: Target): Promise<Measured> {
+  async client_credentials(target: Target, _pool: string[]): Promise<Measured> {
     return load({ url: `${target.url}/token`, method: 'POST', headers: { authorization: `Basic ${Buffer.from(CC_CLIENT.join(':')).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials&scope=api%3Aread' });
   },
-  async refresh_token(target: Target): Promise<Measured> {
-    const pool = await refreshTokenPool(target, CONNECTIONS * 2);
+  async refresh_token(target: Target, pool: string[]): Promise<Measured> {
     return load({
       url: `${target.url}/token`,
       requests: [{
@@ -58,11 +73,11 @@ const scenarios = {
     });
   },
   async jwks(target: Target): Promise<Measured> {
-    return load({ url: `${target.url}/jwks` });
+    return load({ url: `${target.url}/jwks` }, target.pid);
   },
   async jwks_if_none_match(target: Target): Promise<Measured> {
     const etag = (await fetch(`${target.url}/jwks`)).headers.get('etag') ?? '"none"';
-    return load({ url: `${target.url}/jwks`, headers: { 'if-none-match': etag } });
+    return load({ url: `${target.url}/jwks`, headers: { 'if-none-match': etag } }, target.pid);
   },
 };
 
@@ -82,11 +97,13 @@ export async function benchThroughput(algs: Alg[] = ['ES256', 'EdDSA', 'RS256'])
       const target = await start(alg);
       try {
         await load({ url: `${target.url}/jwks`, duration: 1 });
+        // Sign-ins first, outside the measurement: each runs scrypt (128 MiB while it lasts, by design).
+        const pool = await refreshTokenPool(target, CONNECTIONS * 2);
         const rest = rssMiB(target.pid);
         let peak = rest;
         const sampler = setInterval(() => { peak = Math.max(peak, rssMiB(target.pid)); }, 250);
         const row = {} as Record<Scenario, Measured>;
-        for (const scenario of Object.keys(scenarios) as Scenario[]) row[scenario] = await scenarios[scenario](target);
+        for (const scenario of Object.keys(scenarios) as Scenario[]) row[scenario] = await scenarios[scenario](target, pool);
         clearInterval(sampler);
         measured[target.name] = { ...row, rssRestMiB: round(rest), rssLoadMiB: round(peak) };
       } finally {
@@ -101,6 +118,7 @@ export async function benchThroughput(algs: Alg[] = ['ES256', 'EdDSA', 'RS256'])
         rotor_rps: round(rotor.rps), baseline_rps: round(baseline.rps), ratio: round(rotor.rps / baseline.rps, 3),
         rotor_p50_ms: rotor.p50, rotor_p99_ms: rotor.p99, baseline_p50_ms: baseline.p50, baseline_p99_ms: baseline.p99,
         rotor_errors: rotor.errors, baseline_errors: baseline.errors,
+        ...(rotor.cpuUsPerRequest !== undefined ? { rotor_cpu_us_per_req: rotor.cpuUsPerRequest, baseline_cpu_us_per_req: baseline.cpuUsPerRequest, cpu_ratio: round(baseline.cpuUsPerRequest! / rotor.cpuUsPerRequest, 3) } : {}),
       });
     }
     results.push({ benchmark: 'memory', alg, rotor_rss_rest_mib: measured.rotor!.rssRestMiB, rotor_rss_load_mib: measured.rotor!.rssLoadMiB, baseline_rss_rest_mib: measured.baseline!.rssRestMiB, baseline_rss_load_mib: measured.baseline!.rssLoadMiB });

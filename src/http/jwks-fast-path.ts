@@ -22,17 +22,25 @@ const matchesEtag = (header: string | undefined, etag: string): boolean =>
  * cache holds the set past that change. Returns false for any other request.
  */
 export function jwksFastPath(holder: ProviderHolder, policy: Policy, maxAge: number, https: boolean, now: () => Date) {
+  const headers: Record<string, string> = https ? { ...FIXED_HEADERS, 'Strict-Transport-Security': 'max-age=31536000' } : { ...FIXED_HEADERS };
+  // Per catalog version: the next scheduled change, and the headers of the last max-age answered.
   let cachedFor: ProviderState | undefined;
   let nextChange: number | undefined;
-  const headers: Record<string, string> = https ? { ...FIXED_HEADERS, 'Strict-Transport-Security': 'max-age=31536000' } : { ...FIXED_HEADERS };
+  let answered: { maxAge: number; notModified: Record<string, string | number>; ok: Record<string, string | number> } | undefined;
 
-  const maxAgeAt = (state: ProviderState, at: number): number => {
+  const headersAt = (state: ProviderState, at: number) => {
     if (state !== cachedFor || (nextChange !== undefined && nextChange <= at)) {
       cachedFor = state;
       nextChange = nextJwksChange(state.catalog, policy, new Date(at))?.getTime();
+      answered = undefined;
     }
     const untilChange = nextChange === undefined ? maxAge : Math.floor((nextChange - at) / 1000);
-    return Math.max(0, Math.min(maxAge, untilChange));
+    const age = Math.max(0, Math.min(maxAge, untilChange));
+    if (answered?.maxAge !== age) {
+      const notModified = { ...headers, 'Cache-Control': `public, max-age=${age}`, ETag: state.jwksEtag };
+      answered = { maxAge: age, notModified, ok: { ...notModified, 'Content-Type': 'application/jwk-set+json', 'Content-Length': state.jwksBody.length } };
+    }
+    return answered;
   };
 
   return (req: IncomingMessage, res: ServerResponse): boolean => {
@@ -42,12 +50,12 @@ export function jwksFastPath(holder: ProviderHolder, policy: Policy, maxAge: num
       return true;
     }
     const state = holder.state;
-    const common = { ...headers, 'Cache-Control': `public, max-age=${maxAgeAt(state, now().getTime())}`, ETag: state.jwksEtag };
+    const answer = headersAt(state, now().getTime());
     if (matchesEtag(req.headers['if-none-match'], state.jwksEtag)) {
-      res.writeHead(304, common).end();
+      res.writeHead(304, answer.notModified).end();
       return true;
     }
-    res.writeHead(200, { ...common, 'Content-Type': 'application/jwk-set+json', 'Content-Length': state.jwksBody.length });
+    res.writeHead(200, answer.ok);
     res.end(req.method === 'HEAD' ? undefined : state.jwksBody);
     return true;
   };
