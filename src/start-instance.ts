@@ -75,7 +75,10 @@ export async function startInstance(settings: Settings, kek: Kek, logger: Logger
   const controls = createControls(settings, store, kek, logger, now, spares.take);
   const { catalog, transitions } = await reconcile(store.catalog, settings.keys, kek, now);
   await auditTransitions(controls.audit, 'system:startup', catalog.version, transitions);
-  if (role !== 'worker') spares.warm(settings.keys.algorithms);
+  if (role !== 'worker') {
+    spares.warm(settings.keys.algorithms);
+    void store.accounts.warmUp();
+  }
 
   const onAudit = (event: AuditInput): void => void controls.audit.record(event);
   const throttle = startThrottle(settings, redis.commands, logger);

@@ -47,7 +47,10 @@ export class UnknownAccountError extends Error {
 }
 
 // A hash to compare against when the username is unknown, so both cases take as long.
-const DUMMY_HASH = hashPassword('rotor-timing-equaliser');
+// Made on the first sign-in of an unknown user, not at import: one scrypt costs 128 MiB and a few
+// hundred milliseconds, which every CLI run that merely touches accounts would otherwise pay.
+let dummyHash: Promise<string> | undefined;
+const timingEqualiser = (): Promise<string> => (dummyHash ??= hashPassword('rotor-timing-equaliser'));
 
 const CACHE_TTL_MS = 30_000;
 const CACHE_MAX = 10_000;
@@ -79,6 +82,11 @@ export class AccountStore {
     this.#connection = connection;
   }
 
+  /** Makes the hash an unknown user's sign-in is compared against now, so no sign-in waits for it. */
+  async warmUp(): Promise<void> {
+    await timingEqualiser();
+  }
+
   async ensureIndexes(): Promise<void> {
     await this.#model.createIndexes();
   }
@@ -100,7 +108,7 @@ export class AccountStore {
    */
   async authenticate(username: string, password: string): Promise<Account | undefined> {
     const doc = await this.#model.findOne({ username }).lean();
-    const ok = await verifyPassword(password, doc?.passwordHash ?? await DUMMY_HASH);
+    const ok = await verifyPassword(password, doc?.passwordHash ?? await timingEqualiser());
     if (!doc || !ok || doc.disabled) return undefined;
     if (needsRehash(doc.passwordHash)) {
       await this.#model.updateOne({ _id: doc._id, passwordHash: doc.passwordHash }, { $set: { passwordHash: await hashPassword(password) } });
