@@ -77,7 +77,7 @@ export async function startInstance(settings: Settings, kek: Kek, logger: Logger
   await auditTransitions(controls.audit, 'system:startup', catalog.version, transitions);
   if (role !== 'worker') {
     spares.warm(settings.keys.algorithms);
-    void store.accounts.warmUp();
+    store.accounts.warmUp().catch((err: Error) => logger.warn('cannot prepare the sign-in timing equaliser', { error: err.message }));
   }
 
   const onAudit = (event: AuditInput): void => void controls.audit.record(event);
