@@ -31,9 +31,11 @@ describe('only the security team reaches the control plane', () => {
     ]);
     ({ issuer } = cluster);
     [server] = cluster.servers as [RunningServer];
-    await cliJson(['users', 'add', '--username', 'alice', '--password-stdin'], cluster.cliEnv, `${PASSWORD}\n`);
-    await cliJson(['users', 'add', '--username', 'sam', '--role', 'security', '--password-stdin'], cluster.cliEnv, `${PASSWORD}\n`);
-    await cliJson(['users', 'add', '--username', 'sue', '--password-stdin'], cluster.cliEnv, `${PASSWORD}\n`);
+    await Promise.all([
+      cliJson(['users', 'add', '--username', 'alice', '--password-stdin'], cluster.cliEnv, `${PASSWORD}\n`),
+      cliJson(['users', 'add', '--username', 'sam', '--role', 'security', '--password-stdin'], cluster.cliEnv, `${PASSWORD}\n`),
+      cliJson(['users', 'add', '--username', 'sue', '--password-stdin'], cluster.cliEnv, `${PASSWORD}\n`),
+    ]);
     await cliJson(['users', 'grant', 'sue', 'security'], cluster.cliEnv);
     // A registration from before `--scope` was required: its metadata lists no scope at all.
     const connection = await mongoose.createConnection(cluster.mongodbUri).asPromise();
