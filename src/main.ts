@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: settings.logLevel, production: settings.production });
   const { kek, created } = loadKek(settings);
   if (created) logger.warn('created a new KEK; keep it safe and give the same one to every instance', { file: settings.kekFile });
-  const instance = await startInstance(settings, kek, logger, settings.role);
+  const instance = await startInstance(settings, kek, logger);
 
   let stopping = false;
   const stop = (signal: string): void => {

@@ -1,6 +1,5 @@
 import type { Server } from 'node:http';
 import type { Settings } from './settings/load-settings.js';
-import type { Role } from './settings/env-schema.js';
 import type { Logger } from './logging/create-logger.js';
 import type { Kek } from './keys/seal.js';
 import type { AuditInput } from './audit/chain.js';
@@ -58,9 +57,11 @@ function startThrottle(settings: Settings, redis: Parameters<typeof createThrott
 /**
  * Wires one instance from its parts, each of which returns how to stop it: Redis connections,
  * the store, the catalog (reconciled before any port opens, so an instance never serves without
- * an active key), the provider holder, propagation, jobs (worker role) and HTTP (web role).
+ * an active key), the provider holder, propagation, jobs (worker role) and HTTP (web role); the
+ * role is `ROTOR_ROLE`'s.
  */
-export async function startInstance(settings: Settings, kek: Kek, logger: Logger, role: Role): Promise<Instance> {
+export async function startInstance(settings: Settings, kek: Kek, logger: Logger): Promise<Instance> {
+  const { role } = settings;
   const now = (): Date => new Date();
   const stops: Stop[] = [];
   const redis = startRedis(settings.redisUrl);

@@ -2,8 +2,9 @@ import { z } from 'zod';
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
-export const ROLES = ['web', 'worker', 'all'] as const;
-export type Role = (typeof ROLES)[number];
+/** What one process runs (`ROTOR_ROLE`); not to be confused with a person's roles (`security`). */
+export const INSTANCE_ROLES = ['web', 'worker', 'all'] as const;
+export type InstanceRole = (typeof INSTANCE_ROLES)[number];
 
 /** An empty variable counts as unset, as shells and compose files produce them. */
 const unsetIfEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
@@ -24,7 +25,7 @@ const issuer = z.string().refine((value) => {
 export const envSchema = z.object({
   NODE_ENV: unsetIfEmpty(z.string()),
   ROTOR_CONFIG: unsetIfEmpty(z.string()),
-  ROTOR_ROLE: unsetIfEmpty(z.enum(ROLES, { message: `must be one of ${ROLES.join(', ')}` })),
+  ROTOR_ROLE: unsetIfEmpty(z.enum(INSTANCE_ROLES, { message: `must be one of ${INSTANCE_ROLES.join(', ')}` })),
   PORT: unsetIfEmpty(port),
   METRICS_PORT: unsetIfEmpty(port),
   ISSUER: unsetIfEmpty(issuer),

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { fileSchema } from './schema.js';
-import { envSchema, type Env, type LogLevel, type Role } from './env-schema.js';
+import { envSchema, type Env, type InstanceRole, type LogLevel } from './env-schema.js';
 import type { Algorithm } from '../keys/algorithms.js';
 import { checkRules } from './check-rules.js';
 import { SettingsError } from './settings-error.js';
@@ -17,7 +17,7 @@ export interface Settings {
   kekBase64: string | undefined;
   logLevel: LogLevel;
   /** What this process runs (`ROTOR_ROLE`): the HTTP server, the jobs, or both. */
-  role: Role;
+  role: InstanceRole;
   production: boolean;
   keys: { algorithms: Algorithm[]; rotationInterval: number; prePublish: number; overlap: number; tick: number };
   jwks: { maxAge: number };
