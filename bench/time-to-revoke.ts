@@ -33,7 +33,7 @@ export async function benchTimeToRevoke(alg: 'ES256' | 'RS256', withPending: boo
       }
       if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
       const started = Date.now();
-      const done = await post('/keys/rollover', bearer, { reason: `drill ${i}` });
+      const done = await post('/keys/rollover', bearer, { reason: `drill ${i}`, ...(withPending ? { promotePending: true } : {}) });
       answered.push(Date.now() - started);
       if (done.status !== 200) throw new Error(`rollover: ${done.status} ${JSON.stringify(done.body)}`);
       const [kid] = done.body.revokedKids as string[];

@@ -98,7 +98,7 @@ export function adminRouter(deps: AdminDeps): Router {
 
   router.post('/keys/rollover', guard('admin:emergency', async (ctx, principal) => {
     const body = parse(rolloverBody, ctx.request.body);
-    respond(ctx, await deps.emergency.request(principal.principal, 'rollover', { alg: body.alg, compromisedKid: body.compromisedKid }, body.reason, body.dryRun));
+    respond(ctx, await deps.emergency.request(principal.principal, 'rollover', { alg: body.alg, compromisedKid: body.compromisedKid, promotePending: body.promotePending }, body.reason, body.dryRun));
   }));
 
   router.post('/keys/:kid/revoke', guard('admin:emergency', async (ctx, principal) => {

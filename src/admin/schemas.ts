@@ -15,6 +15,8 @@ export const rolloverBody = z.strictObject({
   reason,
   compromisedKid: kid.optional(),
   alg: z.enum(ALGORITHMS).optional(),
+  /** Let the longest-published pending key sign instead of a fresh one (and spare the pending keys). */
+  promotePending: z.boolean().optional(),
   dryRun: z.boolean().optional(),
 });
 

@@ -1,15 +1,19 @@
-import type { Algorithm } from '../keys/algorithms.js';
+import { z } from 'zod';
+import { ALGORITHMS, type Algorithm } from '../keys/algorithms.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { EmergencyRequest } from '../store/emergency-requests.js';
 import type { DryRun, KeyOperations } from './key-operations.js';
 import { CatalogOperationError, type CatalogErrorCode } from './operation-error.js';
 import { mayBeSameHuman, type Principal } from '../audit/principal.js';
 
-export interface EmergencyParams {
-  alg?: Algorithm | undefined;
-  compromisedKid?: string | undefined;
-  kid?: string | undefined;
-}
+/** What a rollover or revocation is asked with; validated again when a stored request is approved. */
+const emergencyParams = z.object({
+  alg: z.enum(ALGORITHMS).optional(),
+  compromisedKid: z.string().optional(),
+  promotePending: z.boolean().optional(),
+  kid: z.string().optional(),
+});
+export type EmergencyParams = z.input<typeof emergencyParams>;
 
 /** What an emergency request came to: carried out, previewed, or waiting for its approval. */
 export type EmergencyOutcome =
@@ -50,7 +54,7 @@ export interface EmergencyWorkflowDeps {
 export function createEmergencyWorkflow(deps: EmergencyWorkflowDeps) {
   async function carryOut(kind: EmergencyRequest['kind'], params: EmergencyParams, by: Principal, reason: string, dryRun: boolean | undefined, approvedBy?: Principal): Promise<EmergencyOutcome> {
     if (kind === 'rollover') {
-      const result = await deps.operations.rollover(by, { alg: params.alg ?? deps.defaultAlg, compromisedKid: params.compromisedKid, reason, dryRun, approvedBy });
+      const result = await deps.operations.rollover(by, { alg: params.alg ?? deps.defaultAlg, compromisedKid: params.compromisedKid, promotePending: params.promotePending, reason, dryRun, approvedBy });
       return 'dryRun' in result ? { kind: 'dry-run', dryRun: result } : { kind: 'done', version: result.catalog.version, activeKid: result.activeKid, revokedKids: result.revokedKids };
     }
     const result = await deps.operations.revoke(by, { kid: params.kid!, reason, dryRun, approvedBy });
@@ -77,7 +81,7 @@ export function createEmergencyWorkflow(deps: EmergencyWorkflowDeps) {
         return refuse(`the two-person rule needs a different person to approve (requested by ${request.requestedBy.actor}${request.requestedBy.client ? ` through ${request.requestedBy.client}` : ''})`, 'ROTOR_SAME_APPROVER');
       }
       if (!(await deps.requests.claim(id, by.actor, deps.now()))) return refuse(`emergency request ${id} was already approved`, 'ROTOR_ALREADY_APPROVED');
-      return carryOut(request.kind, request.params as EmergencyParams, request.requestedBy, `${request.reason} (approved: ${reason})`, false, by);
+      return carryOut(request.kind, emergencyParams.parse(request.params), request.requestedBy, `${request.reason} (approved: ${reason})`, false, by);
     },
   };
 }

@@ -36,11 +36,11 @@ function refusedAsOperationError<T>(fn: () => T): T {
  * and makes its successor active, so there is never a moment with no signer. A fresh key, when
  * needed, comes from `freshKey` before the write and is reused if the write has to be retried.
  */
-export async function rollover(repo: CatalogStore, policy: Policy, freshKey: KeySource, target: { alg: Algorithm; compromisedKid?: string | undefined }, options: EmergencyOptions, now: () => Date): Promise<RolloverResult> {
+export async function rollover(repo: CatalogStore, policy: Policy, freshKey: KeySource, target: { alg: Algorithm; compromisedKid?: string | undefined; promotePending?: boolean | undefined }, options: EmergencyOptions, now: () => Date): Promise<RolloverResult> {
   if (!target.compromisedKid) checkAlgorithm(policy, target.alg);
   let fresh: KeyRecord | undefined;
   const { catalog, result, changed } = await updateCatalog(repo, async (current) => {
-    const plan = refusedAsOperationError(() => planRollover(current, target.alg, target.compromisedKid));
+    const plan = refusedAsOperationError(() => planRollover(current, target.alg, target.compromisedKid, target.promotePending));
     const at = now();
     if (!plan.promoteKid && !options.dryRun) {
       fresh ??= await freshKey(plan.alg, { state: 'active', createdAt: at, ...signingSchedule(at, policy) });
@@ -50,7 +50,7 @@ export async function rollover(repo: CatalogStore, policy: Policy, freshKey: Key
     if (options.dryRun) return { unchanged: true, result: outcome };
     return { keys: applyEmergency(current.keys, plan, plan.promoteKid ? undefined : fresh, policy, at, options.reason), result: outcome };
   });
-  return { catalog, activeKid: result.activeKid, revokedKids: [result.plan.revokeKid], plan: result.plan, changed };
+  return { catalog, activeKid: result.activeKid, revokedKids: [result.plan.revokeKid, ...result.plan.alsoRevokeKids], plan: result.plan, changed };
 }
 
 /** Revokes a key that is not active (pending or retiring): it leaves every JWKS at once. */

@@ -95,15 +95,16 @@ export function createKeyOperations(deps: KeyOperationsDeps) {
     },
 
     /** Emergency rollover: revoke the compromised key, a new key signs at once. */
-    async rollover(by: Principal, { alg, compromisedKid, reason, dryRun: dry, approvedBy }: { alg: Algorithm; compromisedKid?: string | undefined; reason: string; dryRun?: boolean | undefined; approvedBy?: Principal | undefined }) {
+    async rollover(by: Principal, { alg, compromisedKid, promotePending, reason, dryRun: dry, approvedBy }: { alg: Algorithm; compromisedKid?: string | undefined; promotePending?: boolean | undefined; reason: string; dryRun?: boolean | undefined; approvedBy?: Principal | undefined }) {
       const action = 'keys.rollover';
       try {
-        const result = await rollover(deps.repo, deps.policy, deps.freshKey, { alg, compromisedKid }, { reason, dryRun: dry }, deps.now);
+        const result = await rollover(deps.repo, deps.policy, deps.freshKey, { alg, compromisedKid, promotePending }, { reason, dryRun: dry }, deps.now);
         const { plan } = result;
         if (dry) {
           const revoke = find(result.catalog, plan.revokeKid)!;
           return dryRun(result.catalog, [
             ...change(revoke, revoke.state, 'revoked'),
+            ...plan.alsoRevokeKids.flatMap((kid) => change(find(result.catalog, kid), 'pending', 'revoked')),
             ...(plan.promoteKid ? change(find(result.catalog, plan.promoteKid), 'pending', 'active') : change(undefined, null, 'active', '(new key)')),
             ...change(find(result.catalog, plan.demoteKid), 'active', 'retiring'),
           ]);

@@ -8,10 +8,10 @@ import { CliError, usageError } from './cli-error.js';
 import type { CliContext } from './context.js';
 
 const OPTIONS = {
-  json: { type: 'boolean' }, alg: { type: 'string' }, reason: { type: 'string' }, compromised: { type: 'string' }, 'dry-run': { type: 'boolean' },
+  json: { type: 'boolean' }, alg: { type: 'string' }, reason: { type: 'string' }, compromised: { type: 'string' }, 'promote-pending': { type: 'boolean' }, 'dry-run': { type: 'boolean' },
 } as const;
 
-const USAGE = 'rotor keys list | rotate [--alg A] [--reason R] | rollover --reason R [--compromised KID] [--alg A] | revoke KID --reason R | approve REQUEST --reason R  (rotate, rollover, revoke take --dry-run)';
+const USAGE = 'rotor keys list | rotate [--alg A] [--reason R] | rollover --reason R [--compromised KID] [--alg A] [--promote-pending] | revoke KID --reason R | approve REQUEST --reason R  (rotate, rollover, revoke take --dry-run)';
 
 async function asCliError<T>(run: () => Promise<T>): Promise<T> {
   try {
@@ -62,7 +62,7 @@ export async function keysCommand(args: string[], open: () => Promise<CliContext
     const reason = needReason();
     const ctx = await open();
     const alg = values.alg ? await asCliError(async () => checkAlgorithm(ctx.settings.keys, values.alg!)) : undefined;
-    const outcome = await asCliError(() => ctx.controls().emergency.request(ctx.principal, 'rollover', { alg, compromisedKid: values.compromised }, reason, values['dry-run']));
+    const outcome = await asCliError(() => ctx.controls().emergency.request(ctx.principal, 'rollover', { alg, compromisedKid: values.compromised, promotePending: values['promote-pending'] }, reason, values['dry-run']));
     return ctx.out(describeOutcome(outcome), outcomeJson(outcome));
   }
   if (action === 'revoke' || action === 'approve') {

@@ -6,7 +6,7 @@ import type { CliContext } from './context.js';
 const USAGE = `usage: rotor <command> [--json]
   rotor keys list
   rotor keys rotate [--alg A] [--reason R] [--dry-run]
-  rotor keys rollover --reason R [--compromised KID] [--alg A] [--dry-run]
+  rotor keys rollover --reason R [--compromised KID] [--alg A] [--promote-pending] [--dry-run]
   rotor keys revoke KID --reason R [--dry-run]
   rotor keys approve REQUEST --reason R
   rotor audit verify

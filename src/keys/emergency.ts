@@ -14,6 +14,8 @@ export class EmergencyRefused extends Error {
 export interface RolloverPlan {
   alg: Algorithm;
   revokeKid: string;
+  /** Pending keys of the family revoked with it: whoever took the active key may hold them too. */
+  alsoRevokeKids: string[];
   /** The already-published pending key that will sign at once, if there is one. */
   promoteKid: string | undefined;
   /** The active key that stops signing without being compromised. */
@@ -29,16 +31,25 @@ function findPublished(catalog: Catalog, kid: string): KeyRecord {
 
 /**
  * Emergency rollover: the compromised key (default: the active one of `alg`) is revoked and a
- * new key signs at once — the longest-published pending key when there is one (resource
- * servers already have it), otherwise a fresh key.
+ * new key signs at once. By default that is a fresh key, and every pending key of the family is
+ * revoked too: an attacker who took the active key from a heap dump, or with the KEK, took the
+ * pending ones as well. With `promotePending` the longest-published pending key signs instead
+ * (resource servers already hold it), for a compromise known to touch one key only.
  */
-export function planRollover(catalog: Catalog, alg: Algorithm, compromisedKid: string | undefined): RolloverPlan {
+export function planRollover(catalog: Catalog, alg: Algorithm, compromisedKid: string | undefined, promotePending = false): RolloverPlan {
   const target = compromisedKid ? findPublished(catalog, compromisedKid) : catalog.keys.find((key) => key.alg === alg && key.state === 'active');
   if (!target) throw new EmergencyRefused(`no active ${alg} key to roll over`, 'ROTOR_NOTHING_TO_ROLL_OVER');
   const family = catalog.keys.filter((key) => key.alg === target.alg);
   const active = family.find((key) => key.state === 'active');
-  const successor = family.filter((key) => key.state === 'pending' && key.kid !== target.kid).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())[0];
-  return { alg: target.alg, revokeKid: target.kid, promoteKid: successor?.kid, demoteKid: active && active.kid !== target.kid ? active.kid : undefined };
+  const pending = family.filter((key) => key.state === 'pending' && key.kid !== target.kid).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  const successor = promotePending ? pending[0] : undefined;
+  return {
+    alg: target.alg,
+    revokeKid: target.kid,
+    alsoRevokeKids: promotePending ? [] : pending.map((key) => key.kid),
+    promoteKid: successor?.kid,
+    demoteKid: active && active.kid !== target.kid ? active.kid : undefined,
+  };
 }
 
 /** Revoking a key that is not active: it only leaves the JWKS. */
@@ -55,7 +66,7 @@ function revoked(key: KeyRecord, now: Date, reason: string): KeyRecord {
 /** Applies a rollover or revocation plan; `fresh` is the new key when no pending one is promoted. */
 export function applyEmergency(keys: KeyRecord[], plan: Partial<RolloverPlan> & { revokeKid: string }, fresh: KeyRecord | undefined, policy: Policy, now: Date, reason: string): KeyRecord[] {
   const next = keys.map((key) => {
-    if (key.kid === plan.revokeKid) return revoked(key, now, reason);
+    if (key.kid === plan.revokeKid || plan.alsoRevokeKids?.includes(key.kid)) return revoked(key, now, reason);
     if (key.kid === plan.promoteKid) return { ...key, state: 'active' as const, ...signingSchedule(now, policy) };
     if (key.kid === plan.demoteKid) return { ...key, state: 'retiring' as const, ...retiringSchedule(now, policy) };
     return key;

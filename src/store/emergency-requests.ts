@@ -11,7 +11,8 @@ interface Requester {
 export interface EmergencyRequest {
   id: string;
   kind: 'rollover' | 'revoke';
-  params: Record<string, string | undefined>;
+  /** What the change was asked with; its owner validates it when it reads it back. */
+  params: Record<string, unknown>;
   requestedBy: Requester;
   reason: string;
   createdAt: Date;
@@ -52,6 +53,11 @@ const approvalSchema = new Schema<ApprovalDoc>({
   at: { type: Date, required: true },
 }, { versionKey: false, strict: 'throw' });
 
+function parseParams(text: string): Record<string, unknown> {
+  const parsed: unknown = JSON.parse(text);
+  return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? { ...parsed } : {};
+}
+
 /**
  * Emergency requests and their approvals. An approval is a unique insert keyed by the request
  * id, so of two approvers racing exactly one carries the request out.
@@ -74,7 +80,7 @@ export class EmergencyRequests {
   async find(id: string): Promise<EmergencyRequest | undefined> {
     const doc = await this.#requests.findById(id).lean();
     if (!doc || (doc.kind !== 'rollover' && doc.kind !== 'revoke')) return undefined;
-    return { id: doc._id, kind: doc.kind, params: JSON.parse(doc.params) as EmergencyRequest['params'], requestedBy: { actor: doc.requestedBy, client: doc.requestedThrough ?? undefined }, reason: doc.reason, createdAt: doc.createdAt, expiresAt: doc.expiresAt };
+    return { id: doc._id, kind: doc.kind, params: parseParams(doc.params), requestedBy: { actor: doc.requestedBy, client: doc.requestedThrough ?? undefined }, reason: doc.reason, createdAt: doc.createdAt, expiresAt: doc.expiresAt };
   }
 
   /** Records the approval; false when the request was already approved by someone. */

@@ -103,6 +103,23 @@ describe('the CLI emergency commands', () => {
     expect(after.keys.find((key) => key.kid === done.activeKid)?.state).toBe('active');
   });
 
+  it('rollover revokes the pending keys of the family too, unless --promote-pending lets the oldest one sign', async () => {
+    type Keys = { keys: Array<{ kid: string; state: string }> };
+    const inState = async (state: string) => (await cliJson<Keys>(['keys', 'list'], env)).keys.filter((key) => key.state === state).map((key) => key.kid);
+    const rotateEnv = { ...env, ROTOR_CONFIG: writeConfig({ admin: { rotationMinInterval: '0s' } }) };
+    await cliJson(['keys', 'rotate', '--reason', 'standby'], rotateEnv);
+    const [pending] = await inState('pending');
+    const [active] = await inState('active');
+    const done = await cliJson<{ activeKid: string; revokedKids: string[] }>(['keys', 'rollover', '--reason', 'heap dump leaked'], env);
+    expect(done.revokedKids).toEqual([active, pending]);
+    expect([active, pending]).not.toContain(done.activeKid);
+
+    await cliJson(['keys', 'rotate', '--reason', 'standby again'], rotateEnv);
+    const [standby] = await inState('pending');
+    const promoted = await cliJson<{ activeKid: string; revokedKids: string[] }>(['keys', 'rollover', '--reason', 'one key leaked', '--promote-pending'], env);
+    expect(promoted).toMatchObject({ activeKid: standby, revokedKids: [done.activeKid] });
+  });
+
   it('revoke and rollover without a reason are refused, and audit verify passes afterwards', async () => {
     const noReason = await runCli(['keys', 'rollover'], env);
     expect(noReason.code).toBe(2);

@@ -91,6 +91,25 @@ describe('the catalog operations, on a fake clock', () => {
       expect(audit.events.at(-1)).toMatchObject({ actor: 'client:soar', action: 'keys.rollover', outcome: 'ok' });
     });
 
+    it('by default a fresh key signs and the pending keys are revoked too; with promotePending the oldest pending key signs', async () => {
+      await operations.rotate(sam, { alg: 'ES256', reason: 'quarterly' });
+      const [pending] = await inState('pending');
+      const [active] = await inState('active');
+      const dry = await operations.rollover(sam, { alg: 'ES256', reason: 'heap dump leaked', dryRun: true });
+      expect('changes' in dry && dry.changes).toEqual(expect.arrayContaining([expect.objectContaining({ kid: pending!.kid, to: 'revoked' })]));
+      const result = await operations.rollover(sam, { alg: 'ES256', reason: 'heap dump leaked' });
+      expect('revokedKids' in result && result.revokedKids).toEqual([active!.kid, pending!.kid]);
+      const [signing] = await inState('active');
+      expect([active!.kid, pending!.kid]).not.toContain(signing!.kid);
+
+      clock.advance(HOUR);
+      await operations.rotate(sam, { alg: 'ES256', reason: 'standby' });
+      const [standby] = await inState('pending');
+      const promoted = await operations.rollover(sam, { alg: 'ES256', reason: 'one key leaked', promotePending: true });
+      expect('activeKid' in promoted && promoted.activeKid).toBe(standby!.kid);
+      expect('revokedKids' in promoted && promoted.revokedKids).toEqual([signing!.kid]);
+    });
+
     it('revokes a retiring key named as compromised; a new key signs at once and the active one retires', async () => {
       await operations.rotate(sam, { alg: 'ES256', reason: 'quarterly' });
       clock.advance(POLICY.prePublish * 1000 + 1000);
