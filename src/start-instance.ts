@@ -84,7 +84,7 @@ export async function startInstance(settings: Settings, kek: Kek, logger: Logger
   const onAudit = (event: AuditInput): void => void controls.audit.record(event);
   const throttle = startThrottle(settings, redis.commands, logger);
   const current = () => (holder.loaded ? holder.state.catalog : undefined);
-  const events = new JwksEvents(current);
+  const events = new JwksEvents(current, settings.events);
   stops.push(() => events.close());
   const metrics = createMetrics(current, settings.keys, now);
   const holder = new ProviderHolder({

@@ -2,8 +2,14 @@ import type { ServerResponse } from 'node:http';
 import type { Context } from 'koa';
 import { PUBLISHED_STATES, type Catalog } from '../keys/catalog.js';
 
-const MAX_LISTENERS = 10_000;
 const HEARTBEAT_MS = 15_000;
+
+/** How many listeners an instance keeps, from whom (`events.*` settings). */
+export interface ListenerLimits {
+  maxConnections: number;
+  maxConnectionsPerIp: number;
+  allowedOrigins: readonly string[];
+}
 
 /** The payload of a `jwks` event (CONTRACT.md `/jwks/events`). */
 export function jwksEvent(catalog: Catalog, previous: Catalog | undefined): { version: number; kids: string[]; revoked: string[] } {
@@ -21,9 +27,10 @@ export function jwksEvent(catalog: Catalog, previous: Catalog | undefined): { ve
  */
 export class JwksEvents {
   readonly #listeners = new Set<ServerResponse>();
+  readonly #perIp = new Map<string, number>();
   readonly #heartbeat: NodeJS.Timeout;
 
-  constructor(private readonly current: () => Catalog | undefined) {
+  constructor(private readonly current: () => Catalog | undefined, private readonly limits: ListenerLimits) {
     this.#heartbeat = setInterval(() => this.#write(': keep-alive\n\n'), HEARTBEAT_MS);
     this.#heartbeat.unref();
   }
@@ -39,10 +46,20 @@ export class JwksEvents {
 
   route() {
     return (ctx: Context): void => {
-      if (this.#listeners.size >= MAX_LISTENERS) {
-        ctx.status = 503;
+      const origin = ctx.get('Origin');
+      if (origin && !this.limits.allowedOrigins.includes(origin)) {
+        ctx.status = 403;
+        ctx.body = { error: 'access_denied', error_description: `the origin ${origin.slice(0, 200)} may not listen to key events (events.allowedOrigins)` };
+        return;
+      }
+      const ip = ctx.ip;
+      const fromIp = this.#perIp.get(ip) ?? 0;
+      if (fromIp >= this.limits.maxConnectionsPerIp || this.#listeners.size >= this.limits.maxConnections) {
+        ctx.status = fromIp >= this.limits.maxConnectionsPerIp ? 429 : 503;
         ctx.set('Retry-After', '30');
-        ctx.body = { error: 'temporarily_unavailable', error_description: 'too many event listeners on this instance' };
+        ctx.body = ctx.status === 429
+          ? { error: 'too_many_requests', error_description: `at most ${this.limits.maxConnectionsPerIp} event streams per client address (events.maxConnectionsPerIp)` }
+          : { error: 'temporarily_unavailable', error_description: 'too many event listeners on this instance; another instance may have room' };
         return;
       }
       const res = ctx.res;
@@ -52,14 +69,23 @@ export class JwksEvents {
         'Cache-Control': 'no-store',
         Connection: 'keep-alive',
         'X-Accel-Buffering': 'no',
-        'Access-Control-Allow-Origin': '*',
+        ...(origin ? { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' } : {}),
       });
       res.write('retry: 1000\n\n');
       const catalog = this.current();
       if (catalog) res.write(this.#frame(catalog, undefined));
       this.#listeners.add(res);
+      this.#perIp.set(ip, fromIp + 1);
       ctx.req.socket.setTimeout(0);
-      const forget = (): void => { this.#listeners.delete(res); };
+      let forgotten = false;
+      const forget = (): void => {
+        if (forgotten) return;
+        forgotten = true;
+        this.#listeners.delete(res);
+        const left = (this.#perIp.get(ip) ?? 1) - 1;
+        if (left > 0) this.#perIp.set(ip, left);
+        else this.#perIp.delete(ip);
+      };
       res.once('close', forget);
       ctx.req.once('close', forget);
     };
@@ -70,6 +96,7 @@ export class JwksEvents {
     clearInterval(this.#heartbeat);
     for (const res of this.#listeners) res.end();
     this.#listeners.clear();
+    this.#perIp.clear();
   }
 
   #frame(catalog: Catalog, previous: Catalog | undefined): string {

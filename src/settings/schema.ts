@@ -77,6 +77,14 @@ export const fileSchema = z.strictObject({
   session: z.strictObject({
     maxAge: duration.default(12 * 3600),
   }).prefault({}),
+  events: z.strictObject({
+    /** `/jwks/events` listeners one instance keeps at once. */
+    maxConnections: z.number().int().min(1).max(100000).default(1000),
+    /** Listeners one client IP may hold on one instance: one client cannot take every slot. */
+    maxConnectionsPerIp: z.number().int().min(1).max(10000).default(10),
+    /** Browser origins allowed to listen (CORS); a request that names another origin is refused. */
+    allowedOrigins: z.array(z.url({ message: 'must be an origin like https://app.example.com' }).transform((url) => new URL(url).origin)).default([]),
+  }).prefault({}),
   metrics: z.strictObject({
     host: z.string().min(1).default('127.0.0.1'),
   }).prefault({}),

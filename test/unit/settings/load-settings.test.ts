@@ -304,6 +304,8 @@ describe('access-control settings', () => {
     [{ login: { window: '0s' } }, 'login.window'],
     [{ login: { lockout: '10m', maxLockout: '1m' } }, 'login.maxLockout'],
     [{ session: { maxAge: '0s' } }, 'session.maxAge'],
+    [{ events: { maxConnectionsPerIp: 0 } }, 'events.maxConnectionsPerIp'],
+    [{ events: { allowedOrigins: ['console.example.com'] } }, 'events.allowedOrigins.0'],
   ])('a login or session setting out of range (%j) is refused naming it', (overrides, key) => {
     expectRefused(() => withConfig(overrides), key);
   });
