@@ -117,7 +117,8 @@ describe('the admin API', () => {
   it('a dry run reports which kids would change state and how many live grants, and changes nothing', async () => {
     const bearer = await token('security', ALL_ADMIN);
     const before = await call(a, 'GET', '/keys', bearer);
-    const dry = await call(a, 'POST', '/keys/rollover', bearer, { reason: 'drill', dryRun: true });
+    // The catalog holds a pending key here: promotePending makes it the successor (the default would revoke it too).
+    const dry = await call(a, 'POST', '/keys/rollover', bearer, { reason: 'drill', dryRun: true, promotePending: true });
     expect(dry.status).toBe(200);
     expect(dry.body.dryRun).toBe(true);
     const changes = dry.body.changes as Array<{ kid: string; from: string; to: string }>;
@@ -142,7 +143,7 @@ describe('the admin API', () => {
     const listener = await SseListener.open(`${b.url}/jwks/events`);
     try {
       const started = Date.now();
-      const done = await call(a, 'POST', '/keys/rollover', bearer, { reason: 'key leaked in a log' });
+      const done = await call(a, 'POST', '/keys/rollover', bearer, { reason: 'key leaked in a log', promotePending: true });
       expect(done.status).toBe(200);
       expect(done.body.revokedKids).toEqual([compromised]);
       const activeKid = String(done.body.activeKid);

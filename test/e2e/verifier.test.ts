@@ -136,7 +136,7 @@ describe('resource servers verify Rotor\'s tokens with rotor/verifier', () => {
     const res = await fetch(`${server.url}/admin/keys/rollover`, {
       method: 'POST',
       headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ reason: 'verifier e2e: key leaked' }),
+      body: JSON.stringify({ reason: 'verifier e2e: key leaked', promotePending: true }),
     });
     const body = (await res.json()) as { revokedKids: string[]; activeKid: string };
     expect(res.status).toBe(200);
