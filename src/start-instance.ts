@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import type { Redis } from 'ioredis';
 import type { Settings } from './settings/load-settings.js';
 import type { Logger } from './logging/create-logger.js';
 import type { Kek } from './keys/seal.js';
@@ -45,7 +46,7 @@ async function startStore(settings: Settings, kek: Kek, hooks: ReturnType<typeof
 }
 
 /** Failed sign-ins and client authentications, counted in Redis, in memory while it is down. */
-function startThrottle(settings: Settings, redis: Parameters<typeof createThrottle>[0]['redis'], logger: Logger): Throttle {
+function startThrottle(settings: Settings, redis: Redis, logger: Logger): Throttle {
   return createThrottle({
     redis, prefix: settings.queue.prefix, limits: settings.login,
     onModeChange: (mode, reason) => (mode === 'memory'

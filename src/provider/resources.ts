@@ -72,7 +72,10 @@ function refuseUnregistered(ctx: KoaContextWithOIDC, resourceScopes: readonly st
 export function resourceIndicators(settings: Settings, signer: AccessTokenSigner, findAccount: (sub: string) => Promise<Account | undefined>) {
   const api = `${settings.issuer}/api`;
   const admin = `${settings.issuer}/admin`;
-  const apiScopes = new Set(settings.defaultResource.scope.split(' '));
+  const apiScopeList = settings.defaultResource.scope.split(' ');
+  const apiScopes = new Set(apiScopeList);
+  // Each configured resource's scopes, split once per provider rather than on every request.
+  const configured = new Map(Object.entries(settings.resourceServers).map(([indicator, server]) => [indicator, { scopes: server.scope.split(' '), ttl: server.accessTokenTTL }]));
 
   const info = (scopes: readonly string[], ttl?: number): ResourceServer => ({
     scope: scopes.join(' '),
@@ -106,10 +109,10 @@ export function resourceIndicators(settings: Settings, signer: AccessTokenSigner
       return true;
     },
     async getResourceServerInfo(ctx: KoaContextWithOIDC, indicator: string, client: Client): Promise<ResourceServer> {
-      if (indicator === api) return info(refuseUnregistered(ctx, settings.defaultResource.scope.split(' '), registeredScopes(settings.defaultResource.scope.split(' '), client)));
+      if (indicator === api) return info(refuseUnregistered(ctx, apiScopeList, registeredScopes(apiScopeList, client)));
       if (indicator === admin) return info(refuseUnregistered(ctx, ADMIN_SCOPES, await adminScopes(ctx, client)));
-      const configured = settings.resourceServers[indicator];
-      if (configured) return info(refuseUnregistered(ctx, configured.scope.split(' '), registeredScopes(configured.scope.split(' '), client)), configured.accessTokenTTL);
+      const server = configured.get(indicator);
+      if (server) return info(refuseUnregistered(ctx, server.scopes, registeredScopes(server.scopes, client)), server.ttl);
       throw new errors.InvalidTarget(`unknown resource indicator: ${indicator}`);
     },
   };
