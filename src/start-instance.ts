@@ -4,7 +4,6 @@ import type { Settings } from './settings/load-settings.js';
 import type { Logger } from './logging/create-logger.js';
 import type { Kek } from './keys/seal.js';
 import type { AuditInput } from './audit/chain.js';
-import { deriveSecret } from './keys/derive-secret.js';
 import { openStore, type Store } from './store/open-store.js';
 import { reconcile } from './catalog/reconcile.js';
 import { createControls } from './catalog/create-controls.js';
@@ -90,7 +89,7 @@ export async function startInstance(settings: Settings, kek: Kek, logger: Logger
   const metrics = createMetrics(current, settings.keys, now);
   const holder = new ProviderHolder({
     settings, adapter: store.adapter, accounts: store.accounts, logger,
-    cookieKeys: [deriveSecret(kek, 'oidc-provider cookies').toString('base64url')],
+    cookieKeys: store.secrets.cookies,
     onTokenIssued: (kid, type) => metrics.tokensIssued.inc({ kid, type }),
     onAudit, throttle,
   }, kek, {
@@ -116,7 +115,7 @@ export async function startInstance(settings: Settings, kek: Kek, logger: Logger
   let server: Server | undefined;
   if (role !== 'worker') {
     const admin = adminRouter({ settings, holder, clients: store.clients, accounts: store.accounts, dpopReplay: redisReplayStore(redis.commands, settings.queue.prefix), operations: controls.operations, emergency: controls.emergency, audit: controls.audit, auditLog: controls.auditLog });
-    const app = createApp({ settings, holder, connection: store.connection, redis: redis.commands, accounts: store.accounts, csrfKey: deriveSecret(kek, 'interaction csrf'), logger, now, events, metrics, publicMetrics: settings.metrics.port === undefined, admin, throttle, onAudit });
+    const app = createApp({ settings, holder, connection: store.connection, redis: redis.commands, accounts: store.accounts, csrfKey: store.secrets.csrf, logger, now, events, metrics, publicMetrics: settings.metrics.port === undefined, admin, throttle, onAudit });
     const http = await startHttp(app, { port: settings.port, holder, policy: settings.keys, jwksMaxAge: settings.jwks.maxAge, https: settings.issuer.startsWith('https:'), now });
     server = http.server;
     stops.push(() => http.stop());

@@ -1,6 +1,7 @@
 import type { Adapter } from 'oidc-provider';
 import type { Connection } from 'mongoose';
 import type { Kek } from '../keys/seal.js';
+import { deploymentSecrets, type DeploymentSecrets } from '../keys/deployment-secrets.js';
 import { connectStore } from './connect.js';
 import { AccountStore } from './account-store.js';
 import { CatalogRepository } from './catalog-repository.js';
@@ -14,6 +15,8 @@ export interface Store {
   audit: AuditRepository;
   accounts: AccountStore;
   clients: ClientStore;
+  /** The keys derived from the deployment's root secret. */
+  secrets: DeploymentSecrets;
   /** oidc-provider's adapter factory: one adapter per model name, clients from {@link ClientStore}. */
   adapter: (name: string) => Adapter;
   close(): Promise<void>;
@@ -29,6 +32,7 @@ export interface StoreHooks {
 /** Connects to MongoDB, makes sure the indexes exist and hands out the repositories. */
 export async function openStore(uri: string, kek: Kek, options: { keepSpentSeconds?: number; hooks?: StoreHooks } = {}): Promise<Store> {
   const connection = await connectStore(uri);
+  const secrets = deploymentSecrets(kek.key);
   const hooks = options.hooks ?? {};
   const accounts = new AccountStore(connection, { onChanged: hooks.onAccountChanged });
   const clients = new ClientStore(connection, kek, { onChanged: hooks.onClientChanged });
@@ -43,6 +47,7 @@ export async function openStore(uri: string, kek: Kek, options: { keepSpentSecon
     audit,
     accounts,
     clients,
+    secrets,
     adapter(name) {
       if (name === 'Client') return clientAdapter;
       let adapter = adapters.get(name);

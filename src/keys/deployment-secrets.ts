@@ -1,0 +1,32 @@
+import { hkdfSync } from 'node:crypto';
+
+/**
+ * The secrets every instance of a deployment shares besides the catalog: the keys that hash
+ * bearer values for storage, key the audit chain, sign audit anchors, sign cookies and bind
+ * CSRF tokens. Each is derived (HKDF-SHA256) from one root secret for its own purpose.
+ */
+export interface DeploymentSecrets {
+  /** HMAC key under which bearer values (token ids, codes, session ids) are stored. */
+  artifactIds: Buffer;
+  /** HMAC key of the audit chain. */
+  auditChain: Buffer;
+  /** HMAC key that signs audit anchors. */
+  auditAnchors: Buffer;
+  /** oidc-provider's cookie keys: the first signs, every one verifies. */
+  cookies: string[];
+  /** Key of the interaction CSRF tokens. */
+  csrf: Buffer;
+}
+
+const derive = (root: Uint8Array, purpose: string): Buffer => Buffer.from(hkdfSync('sha256', root, 'rotor', purpose, 32));
+
+/** Derives every purpose's key from the root secret. */
+export function deploymentSecrets(root: Uint8Array): DeploymentSecrets {
+  return {
+    artifactIds: derive(root, 'artifact ids'),
+    auditChain: derive(root, 'audit chain'),
+    auditAnchors: derive(root, 'audit anchors'),
+    cookies: [derive(root, 'oidc-provider cookies').toString('base64url')],
+    csrf: derive(root, 'interaction csrf'),
+  };
+}
