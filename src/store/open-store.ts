@@ -24,7 +24,7 @@ export interface Store {
 
 /** What other instances must hear of at once (wired to the Redis announcements). */
 export interface StoreHooks {
-  onCatalogCommitted?: (version: number) => Promise<void>;
+  onCatalogCommitted?: (version: number, revoked: string[]) => Promise<void>;
   onClientChanged?: (clientId: string) => Promise<void>;
   onAccountChanged?: (sub: string) => Promise<void>;
 }
