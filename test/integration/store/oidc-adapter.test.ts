@@ -257,10 +257,10 @@ describe('bearer values at rest', () => {
     return texts.join('\n');
   };
 
-  it('no id, user code, resume URL or session cookie is stored, and every one is given back', async () => {
-    const [sessionId, uid, interactionId, parId, deviceId, refreshId, codeId] = [id(), id(), id(), id(), id(), id(), id()];
-    const userCode = `${randomBytes(4).toString('hex').toUpperCase()}`;
-    const session = { jti: sessionId, kind: 'Session', uid, accountId: 'sub-1', authorizations: { spa: { sid: id(), grantId: 'g5' } } };
+  it('no id, user code, resume URL, session cookie or logout token is stored, and every one is given back', async () => {
+    const [sessionId, uid, interactionId, parId, deviceId, refreshId, codeId, xsrf] = [id(), id(), id(), id(), id(), id(), id(), id()];
+    const userCode = randomBytes(4).toString('hex').toUpperCase();
+    const session = { jti: sessionId, kind: 'Session', uid, accountId: 'sub-1', authorizations: { spa: { sid: id(), grantId: 'g5' } }, state: { secret: xsrf, clientId: 'spa' } };
     const interaction = {
       jti: interactionId, kind: 'Interaction', returnTo: `https://issuer.example/auth/${interactionId}`, params: { client_id: 'spa' },
       session: { accountId: 'sub-1', uid, cookie: sessionId }, parJti: parId, deviceCode: deviceId,
@@ -274,7 +274,7 @@ describe('bearer values at rest', () => {
     await store.adapter('AuthorizationCode').consume(codeId);
 
     const text = await everything();
-    for (const value of [sessionId, interactionId, parId, deviceId, refreshId, codeId, userCode]) expect(text).not.toContain(value);
+    for (const value of [sessionId, interactionId, parId, deviceId, refreshId, codeId, xsrf, userCode]) expect(text).not.toContain(value);
     expect(text).toContain(uid);
     expect(text).toContain(stored(refreshId));
 

@@ -44,8 +44,11 @@ describe('a payload split for storage', () => {
     expect(joinPayload(structuredClone(clear), bearer)).toEqual(original);
   });
 
-  it('of a device code loses the user code; of any other kind, its own id only', () => {
+  it('of a device code loses the user code; of a session, its logout token; of any other kind, its own id only', () => {
     expect(splitPayload('DeviceCode', { jti: 'dc', userCode: 'ABCD-EFGH', clientId: 'tv' })).toEqual({ clear: { clientId: 'tv' }, bearer: { jti: 'dc', userCode: 'ABCD-EFGH' } });
+    const session = { jti: 's', uid: 'u', state: { secret: 'xsrf', clientId: 'spa' } };
+    expect(splitPayload('Session', session)).toEqual({ clear: { uid: 'u', state: { clientId: 'spa' } }, bearer: { jti: 's', 'state.secret': 'xsrf' } });
+    expect(session.state.secret).toBe('xsrf');
     expect(splitPayload('RefreshToken', { jti: 'rt', userCode: 'x', returnTo: 'y', grantId: 'g' })).toEqual({ clear: { userCode: 'x', returnTo: 'y', grantId: 'g' }, bearer: { jti: 'rt' } });
     expect(splitPayload('Interaction', { jti: 'i', session: undefined })).toEqual({ clear: { session: undefined }, bearer: { jti: 'i' } });
   });
