@@ -6,15 +6,17 @@ type Path = readonly string[];
 const OWN_ID: Path = ['jti'];
 
 /**
- * The other places of a payload that hold bearer values, by artifact kind (oidc-provider 9). An
- * interaction holds the URL it resumes at (which names its uid), the id of the session cookie,
- * and the device code and pushed request it continues; a device code holds the code its user
- * types. Grant ids, session uids and `sid`s are never presented as credentials and stay in the
- * clear, where revocation and the session binding of tokens look them up.
+ * The other places of a payload that hold values a client or a browser presents, by artifact kind
+ * (oidc-provider 9). An interaction holds the URL it resumes at (which names its uid), the id of
+ * the session cookie, and the device code and pushed request it continues; a device code holds
+ * the code its user types; a session holds the token of its logout form. Grant ids, session uids
+ * and `sid`s are never presented as credentials and stay in the clear, where revocation and the
+ * session binding of tokens look them up.
  */
 const BEARER_PATHS: Readonly<Record<string, readonly Path[]>> = {
   DeviceCode: [['userCode']],
   Interaction: [['returnTo'], ['session', 'cookie'], ['deviceCode'], ['parJti']],
+  Session: [['state', 'secret']],
 };
 
 type Json = Record<string, unknown>;
