@@ -8,6 +8,7 @@ import { CatalogRepository } from './catalog-repository.js';
 import { AuditRepository } from './audit-repository.js';
 import { ClientStore } from './client-store.js';
 import { ensureArtifactIndexes, MongoAdapter } from './oidc-adapter.js';
+import { BearerValues } from './bearer-values.js';
 
 export interface Store {
   connection: Connection;
@@ -40,6 +41,7 @@ export async function openStore(uri: string, kek: Kek, options: { keepSpentSecon
   const audit = new AuditRepository(connection);
   await Promise.all([ensureArtifactIndexes(connection), accounts.ensureIndexes(), catalog.ensureIndexes(), audit.ensureIndexes()]);
   const adapters = new Map<string, Adapter>();
+  const bearer = new BearerValues(secrets.artifactIds);
   const clientAdapter = clients.adapter();
   return {
     connection,
@@ -51,7 +53,7 @@ export async function openStore(uri: string, kek: Kek, options: { keepSpentSecon
     adapter(name) {
       if (name === 'Client') return clientAdapter;
       let adapter = adapters.get(name);
-      if (!adapter) adapters.set(name, adapter = new MongoAdapter(connection, name, options.keepSpentSeconds));
+      if (!adapter) adapters.set(name, adapter = new MongoAdapter(connection, name, { bearer, keepSpentSeconds: options.keepSpentSeconds }));
       return adapter;
     },
     close: () => connection.close(),
