@@ -38,7 +38,14 @@ export const auditEventsView = z.object({
   })),
 });
 
-export const chainCheckView = z.object({ ok: z.boolean(), checked: count, firstBad: z.object({ seq: count, problem: z.string() }).optional() });
+const badEvent = z.object({ seq: count, problem: z.string() });
+
+export const chainCheckView = z.object({
+  ok: z.boolean(), checked: count.describe('events read'), firstBad: badEvent.optional(),
+  bad: z.array(badEvent).optional().describe('every bad event (at most 100)'),
+  anchor: z.object({ seq: count, ok: z.boolean() }).optional().describe('the newest anchor of audit.anchorFile whose signature verifies, and whether the chain still reaches it with its hash'),
+  problem: z.string().optional().describe('what is wrong, whenever ok is false'),
+});
 
 export const clientView = z.looseObject({ client_id: z.string(), public: z.boolean(), createdAt: time }).describe('the client metadata, never its secret');
 
