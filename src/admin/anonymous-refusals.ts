@@ -32,16 +32,15 @@ const SUBJECT = 'admin:anonymous';
 export function anonymousRefusals({ throttle, counter, logger }: AnonymousRefusalsDeps): AnonymousRefusals {
   return {
     async refuse({ ip, method, path }, refusal) {
-      const attempt = { subject: SUBJECT, ip };
-      const verdict = await throttle.check(attempt);
-      if (verdict.locked) {
+      // One atomic charge per refusal: a locked address is not charged, and says so.
+      const verdict = await throttle.recordFailure({ subject: SUBJECT, ip });
+      if (verdict.locked && verdict.lockouts.length === 0) {
         counter.inc({ result: 'throttled' });
         return AdminError.refused(429, 'too_many_requests', `too many unauthenticated requests from this address; retry in ${verdict.retryAfter}s`, { 'Retry-After': String(verdict.retryAfter) });
       }
       counter.inc({ result: 'refused' });
       logger.warn('admin request unauthenticated', { ip, method, path, status: refusal.status, error: refusal.error, description: refusal.message });
-      const failure = await throttle.recordFailure(attempt);
-      if (failure.lockouts.length > 0) logger.warn('admin requests from an address throttled', { ip, retryAfter: failure.retryAfter });
+      if (verdict.lockouts.length > 0) logger.warn('admin requests from an address throttled', { ip, retryAfter: verdict.retryAfter });
       return refusal;
     },
   };
