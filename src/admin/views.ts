@@ -34,7 +34,8 @@ export const auditEventsView = z.object({
   events: z.array(z.object({
     seq: count, at: time, actor: z.string(), client: z.string().optional(), action: z.string(), target: z.string().optional(),
     reason: z.string().optional(), version: count.optional(), outcome: z.enum(['ok', 'refused', 'failed', 'pending']),
-    detail: z.record(z.string(), z.unknown()).optional(), prevHash: z.string(), hash: z.string(),
+    detail: z.record(z.string(), z.unknown()).optional(), prevHash: z.string(),
+    scheme: z.literal('hmac-sha256').optional().describe('how hash was made: an HMAC under the deployment\'s audit key; absent on events of older versions (plain SHA-256)'), hash: z.string(),
   })),
 });
 
