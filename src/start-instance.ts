@@ -10,6 +10,7 @@ import { createControls } from './catalog/create-controls.js';
 import { SpareKeys } from './catalog/spare-keys.js';
 import { auditTransitions } from './catalog/audit-transitions.js';
 import { adminRouter } from './admin/admin-router.js';
+import { anonymousRefusals } from './admin/anonymous-refusals.js';
 import { redisReplayStore } from './admin/dpop-replay-store.js';
 import { ProviderHolder } from './provider/provider-holder.js';
 import { announcer } from './propagation/catalog-channel.js';
@@ -55,6 +56,15 @@ function startThrottle(settings: Settings, redis: Redis, logger: Logger): Thrott
 }
 
 /**
+ * Admin API requests refused before authentication, counted per IP by the rules of failed
+ * sign-ins from one IP (`login.maxFailuresPerIp`, `login.window`, `login.lockout`), apart from them.
+ */
+function startAdminThrottle(settings: Settings, redis: Redis): Throttle {
+  const { login } = settings;
+  return createThrottle({ redis, prefix: `${settings.queue.prefix}:admin`, limits: { ...login, maxFailures: login.maxFailuresPerIp } });
+}
+
+/**
  * Wires one instance from its parts, each of which returns how to stop it: Redis connections,
  * the store, the catalog (reconciled before any port opens, so an instance never serves without
  * an active key), the provider holder, propagation, jobs (worker role) and HTTP (web role); the
@@ -76,6 +86,8 @@ export async function startInstance(settings: Settings, kek: Kek, logger: Logger
   const controls = createControls(settings, store, kek, logger, now, spares.take);
   const { catalog, transitions } = await reconcile(store.catalog, settings.keys, kek, now);
   await auditTransitions(controls.audit, 'system:startup', catalog.version, transitions);
+  const sealed = await controls.auditLog.sealUnkeyed('system:startup');
+  if (sealed) logger.warn('audit chain keyed from here on: the events before it were written unkeyed by an older version', { seq: sealed.seq });
   if (role !== 'worker') {
     spares.warm(settings.keys.algorithms);
     store.accounts.warmUp().catch((err: Error) => logger.warn('cannot prepare the sign-in timing equaliser', { error: err.message }));
@@ -108,13 +120,16 @@ export async function startInstance(settings: Settings, kek: Kek, logger: Logger
   if (role !== 'web') {
     stops.push(startJobs({
       connection: store.connection, catalog: store.catalog, policy: settings.keys, janitorInterval: settings.janitor.interval, kek,
-      audit: controls.audit, metrics, redis: redis.commands, bullClient: redis.bullClient, prefix: settings.queue.prefix, logger, now,
+      audit: controls.audit, anchor: (why) => controls.anchorer.anchor(why), anchorInterval: settings.audit.anchorInterval, metrics, redis: redis.commands, bullClient: redis.bullClient, prefix: settings.queue.prefix, logger, now,
     }));
   }
 
   let server: Server | undefined;
   if (role !== 'worker') {
-    const admin = adminRouter({ settings, holder, clients: store.clients, accounts: store.accounts, dpopReplay: redisReplayStore(redis.commands, settings.queue.prefix), operations: controls.operations, emergency: controls.emergency, audit: controls.audit, auditLog: controls.auditLog });
+    const admin = adminRouter({ settings, holder, clients: store.clients, accounts: store.accounts, dpopReplay: redisReplayStore(redis.commands, settings.queue.prefix), operations: controls.operations, emergency: controls.emergency, audit: controls.audit, auditLog: controls.auditLog,
+      verifyAudit: () => controls.verifyAudit(),
+      anonymous: anonymousRefusals({ throttle: startAdminThrottle(settings, redis.commands), counter: metrics.adminUnauthenticated, logger }),
+    });
     const app = createApp({ settings, holder, connection: store.connection, redis: redis.commands, accounts: store.accounts, csrfKey: store.secrets.csrf, logger, now, events, metrics, publicMetrics: settings.metrics.port === undefined, admin, throttle, onAudit });
     const http = await startHttp(app, { port: settings.port, holder, policy: settings.keys, jwksMaxAge: settings.jwks.maxAge, https: settings.issuer.startsWith('https:'), now });
     server = http.server;

@@ -11,6 +11,8 @@ import type { ReplayStore } from './dpop-replay-store.js';
 import { dpopSettings } from '../verifier/dpop-binding.js';
 import type { AccountStore } from '../store/account-store.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
+import type { AuditVerdict } from '../audit/audit-verdict.js';
+import type { AnonymousRefusals } from './anonymous-refusals.js';
 import { outcomeJson, type EmergencyOutcome, type EmergencyWorkflow } from '../catalog/emergency-workflow.js';
 import { describeKey } from '../keys/describe-key.js';
 import { AdminError } from './admin-error.js';
@@ -32,12 +34,18 @@ export interface AdminDeps {
   auditLog: AuditLog;
   audit: AuditTrail;
   emergency: EmergencyWorkflow;
+  /** The chain checked against this instance's `audit.anchorFile`. */
+  verifyAudit(): Promise<AuditVerdict>;
+  /** Refusals of callers without a valid token: counted, logged and throttled, not chained. */
+  anonymous: AnonymousRefusals;
 }
 
 
 /**
- * The admin API: Rotor's own resource server. Every call is audited — refusals here, changes
- * by the key operations themselves — and every body is validated by its schema.
+ * The admin API: Rotor's own resource server. Every call of an authenticated caller is audited
+ * — refusals here, changes by the key operations themselves — and every body is validated by
+ * its schema. Refusals before a caller is authenticated (no token, a bad one, a body unread) name
+ * nobody and are not chained: see `anonymousRefusals`.
  */
 export function adminRouter(deps: AdminDeps): Router {
   const { settings, holder, operations } = deps;
@@ -56,12 +64,14 @@ export function adminRouter(deps: AdminDeps): Router {
       await next();
     } catch (err) {
       const principal = ctx.state.admin as AdminPrincipal | undefined;
-      const mapped = err instanceof AdminError ? err
+      let mapped = err instanceof AdminError ? err
         : err instanceof CatalogOperationError ? AdminError.fromDomain(err.code, err.message, err.retryAfter !== undefined ? { 'Retry-After': String(err.retryAfter) } : {})
           : undefined;
       if (!mapped) throw err;
-      if (!(err instanceof CatalogOperationError)) {
-        await deps.audit.record({ ...(principal?.principal ?? { actor: 'anonymous' }), action: `admin ${ctx.method} ${ctx.path}`, outcome: 'refused', detail: { status: mapped.status, error: mapped.error, message: mapped.message, ip: ctx.ip } });
+      if (!principal) {
+        mapped = await deps.anonymous.refuse({ ip: ctx.ip, method: ctx.method, path: ctx.path }, mapped);
+      } else if (!(err instanceof CatalogOperationError)) {
+        await deps.audit.record({ ...principal.principal, action: `admin ${ctx.method} ${ctx.path}`, outcome: 'refused', detail: { status: mapped.status, error: mapped.error, message: mapped.message, ip: ctx.ip } });
       }
       ctx.status = mapped.status;
       ctx.set(mapped.headers);
@@ -120,7 +130,7 @@ export function adminRouter(deps: AdminDeps): Router {
   }));
 
   router.get('/audit/verify', guard('admin:audit', async (ctx, principal) => {
-    ctx.body = await deps.auditLog.verify();
+    ctx.body = await deps.verifyAudit();
     await readAudited(principal, 'admin.audit.verify');
   }));
 

@@ -11,7 +11,7 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, u
 
 const ERROR_WORDS: Record<number, string> = {
   400: 'bad request body', 401: 'missing or bad token', 403: 'token lacks the scope, or the two-person rule refuses',
-  404: 'no such key, request, client or user', 409: 'conflicts with the current state', 410: 'request expired', 429: 'too soon (Retry-After)',
+  404: 'no such key, request, client or user', 409: 'conflicts with the current state', 410: 'request expired', 429: 'too soon, or too many unauthenticated requests from the address (Retry-After)',
 };
 
 const json = (schema: z.ZodType) => ({ 'application/json': { schema: jsonSchema(schema, 'output') } });
@@ -47,7 +47,7 @@ export function adminOpenApi(issuer: string): Record<string, unknown> {
       '/keys/{kid}/revoke': { post: { summary: 'Revoke a pending or retiring key', security: secured('admin:emergency'), parameters: [pathParam('kid', kidParam)], requestBody: body(revokeBody), responses: { ...emergencyAnswers, ...errors(400, 401, 403, 404, 409) } } },
       '/emergency/{requestId}/approve': { post: { summary: 'Second approval of an emergency request (admin.emergencyApprovals: 2)', security: secured('admin:emergency'), parameters: [pathParam('requestId', z.string())], requestBody: body(approveBody), responses: { 200: answer('carried out', doneView), ...errors(400, 401, 403, 404, 409, 410) } } },
       '/audit': { get: { summary: 'Audit events, newest first', security: secured('admin:audit'), parameters: [{ name: 'limit', in: 'query', schema: jsonSchema(auditQuery.shape.limit, 'input') }], responses: { 200: answer('events', auditEventsView), ...errors(400, 401, 403) } } },
-      '/audit/verify': { get: { summary: 'Verify the hash chain of the audit log', security: secured('admin:audit'), responses: { 200: answer('result', chainCheckView), ...errors(401, 403) } } },
+      '/audit/verify': { get: { summary: 'Verify the keyed hash chain of the audit log, and hold it to the newest anchor', security: secured('admin:audit'), responses: { 200: answer('result', chainCheckView), ...errors(401, 403) } } },
       '/clients': { get: { summary: 'Registered clients, without secrets', security: clientsSecurity, responses: { 200: answer('clients', z.object({ clients: z.array(clientView) })), ...errors(401, 403) } } },
       '/clients/{id}': {
         get: { summary: 'One client, without its secret', security: clientsSecurity, parameters: [pathParam('id', clientIdParam)], responses: { 200: answer('the client', clientView), ...errors(401, 403, 404) } },

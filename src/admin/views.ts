@@ -34,11 +34,19 @@ export const auditEventsView = z.object({
   events: z.array(z.object({
     seq: count, at: time, actor: z.string(), client: z.string().optional(), action: z.string(), target: z.string().optional(),
     reason: z.string().optional(), version: count.optional(), outcome: z.enum(['ok', 'refused', 'failed', 'pending']),
-    detail: z.record(z.string(), z.unknown()).optional(), prevHash: z.string(), hash: z.string(),
+    detail: z.record(z.string(), z.unknown()).optional(), prevHash: z.string(),
+    scheme: z.literal('hmac-sha256').optional().describe('how hash was made: an HMAC under the deployment\'s audit key; absent on events of older versions (plain SHA-256)'), hash: z.string(),
   })),
 });
 
-export const chainCheckView = z.object({ ok: z.boolean(), checked: count, firstBad: z.object({ seq: count, problem: z.string() }).optional() });
+const badEvent = z.object({ seq: count, problem: z.string() });
+
+export const chainCheckView = z.object({
+  ok: z.boolean(), checked: count.describe('events read'), firstBad: badEvent.optional(),
+  bad: z.array(badEvent).optional().describe('every bad event (at most 100)'),
+  anchor: z.object({ seq: count, ok: z.boolean() }).optional().describe('the newest anchor of audit.anchorFile whose signature verifies, and whether the chain still reaches it with its hash'),
+  problem: z.string().optional().describe('what is wrong, whenever ok is false'),
+});
 
 export const clientView = z.looseObject({ client_id: z.string(), public: z.boolean(), createdAt: time }).describe('the client metadata, never its secret');
 

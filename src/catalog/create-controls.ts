@@ -4,6 +4,9 @@ import type { Store } from '../store/open-store.js';
 import type { Logger } from '../logging/create-logger.js';
 import { createAuditTrail, type AuditTrail } from '../audit/audit-trail.js';
 import { createAuditLog, type AuditLog } from '../audit/audit-log.js';
+import { createAnchorer, type Anchorer } from '../audit/anchorer.js';
+import { readAnchors } from '../audit/anchor-file.js';
+import type { AuditVerdict } from '../audit/audit-verdict.js';
 import { EmergencyRequests } from '../store/emergency-requests.js';
 import { countLiveArtifacts } from '../store/oidc-adapter.js';
 import { createKeyOperations, type KeyOperations } from './key-operations.js';
@@ -15,12 +18,20 @@ export interface Controls {
   audit: AuditTrail;
   operations: KeyOperations;
   emergency: EmergencyWorkflow;
+  /** Exports the audit chain's head to the JSON log and `audit.anchorFile`. */
+  anchorer: Anchorer;
+  /**
+   * Verifies the audit chain against the newest anchor of `anchorFile` (default
+   * `audit.anchorFile`, which may not exist yet; one named here must).
+   */
+  verifyAudit(anchorFile?: string): Promise<AuditVerdict>;
 }
 
 /** The security team's controls over one store, shared by the admin API and the CLI. */
 export function createControls(settings: Settings, store: Store, kek: Kek, logger: Logger, now: () => Date, freshKey: KeySource = generateOnDemand(kek)): Controls {
-  const auditLog = createAuditLog(store.audit);
+  const auditLog = createAuditLog(store.audit, store.secrets.auditChain);
   const audit = createAuditTrail(auditLog, logger, now);
+  const anchorer = createAnchorer({ head: () => auditLog.head(), key: store.secrets.auditAnchors, file: settings.audit.anchorFile, logger, now });
   const operations = createKeyOperations({
     repo: store.catalog, auditLog, audit, policy: settings.keys, kek, now, freshKey,
     rotationMinInterval: settings.admin.rotationMinInterval,
@@ -29,6 +40,8 @@ export function createControls(settings: Settings, store: Store, kek: Kek, logge
   const emergency = createEmergencyWorkflow({
     operations, audit, now, requests: new EmergencyRequests(store.connection),
     approvals: settings.admin.emergencyApprovals, approvalWindow: settings.admin.approvalWindow, defaultAlg: settings.keys.algorithms[0]!,
+    anchor: (why) => anchorer.anchor(why),
   });
-  return { auditLog, audit, operations, emergency };
+  const verifyAudit = async (anchorFile?: string): Promise<AuditVerdict> => auditLog.verify(await readAnchors(anchorFile ?? settings.audit.anchorFile, store.secrets.auditAnchors, anchorFile !== undefined));
+  return { auditLog, audit, operations, emergency, anchorer, verifyAudit };
 }

@@ -43,6 +43,8 @@ export interface EmergencyWorkflowDeps {
   approvals: 1 | 2;
   approvalWindow: number;
   defaultAlg: Algorithm;
+  /** Exports the audit chain's head outside MongoDB; awaited before an answer is given. */
+  anchor(why: string): Promise<unknown>;
   now(): Date;
 }
 
@@ -50,6 +52,8 @@ export interface EmergencyWorkflowDeps {
  * Emergency changes (rollover, revoke) for the admin API and the CLI alike: carried out at
  * once, or — under the two-person rule (`admin.emergencyApprovals: 2`) — opened as a request
  * that a second, different person (or client, where no person is involved) approves. Dry runs always answer at once and change nothing.
+ * Whatever else comes of a request or an approval (carried out, opened, refused), the audit
+ * chain is anchored before the caller hears of it.
  */
 export function createEmergencyWorkflow(deps: EmergencyWorkflowDeps) {
   async function carryOut(kind: EmergencyRequest['kind'], params: EmergencyParams, by: Principal, reason: string, dryRun: boolean | undefined, approvedBy?: Principal): Promise<EmergencyOutcome> {
@@ -61,7 +65,7 @@ export function createEmergencyWorkflow(deps: EmergencyWorkflowDeps) {
     return 'dryRun' in result ? { kind: 'dry-run', dryRun: result } : { kind: 'done', version: result.catalog.version, revokedKids: result.revokedKids };
   }
 
-  return {
+  const workflow = {
     async request(by: Principal, kind: EmergencyRequest['kind'], params: EmergencyParams, reason: string, dryRun?: boolean): Promise<EmergencyOutcome> {
       if (deps.approvals === 1 || dryRun) return carryOut(kind, params, by, reason, dryRun);
       const request = await deps.requests.open({ kind, params: { ...params }, requestedBy: by, reason }, deps.approvalWindow, deps.now());
@@ -83,6 +87,21 @@ export function createEmergencyWorkflow(deps: EmergencyWorkflowDeps) {
       if (!(await deps.requests.claim(id, by.actor, deps.now()))) return refuse(`emergency request ${id} was already approved`, 'ROTOR_ALREADY_APPROVED');
       return carryOut(request.kind, emergencyParams.parse(request.params), request.requestedBy, `${request.reason} (approved: ${reason})`, false, by);
     },
+  };
+
+  async function anchored<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } finally {
+      await deps.anchor('emergency');
+    }
+  }
+
+  return {
+    request: (by: Principal, kind: EmergencyRequest['kind'], params: EmergencyParams, reason: string, dryRun?: boolean): Promise<EmergencyOutcome> => (dryRun
+      ? workflow.request(by, kind, params, reason, dryRun)
+      : anchored(() => workflow.request(by, kind, params, reason))),
+    approve: (by: Principal, id: string, reason: string): Promise<EmergencyOutcome> => anchored(() => workflow.approve(by, id, reason)),
   };
 }
 

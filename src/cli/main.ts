@@ -9,7 +9,7 @@ const USAGE = `usage: rotor <command> [--json]
   rotor keys rollover --reason R [--compromised KID] [--alg A] [--promote-pending] [--dry-run]
   rotor keys revoke KID --reason R [--dry-run]
   rotor keys approve REQUEST --reason R
-  rotor audit verify
+  rotor audit verify [--anchors FILE]
   rotor clients add --client-id ID --scope "a b" [--client-secret S] [--redirect-uri URI]... [--grant-type G]... [--public] [--first-party] [--introspection] [--name N]
   rotor clients list
   rotor clients show ID

@@ -10,6 +10,7 @@ import type { BullConnectionType } from '../redis/connections.js';
 import { createQueue, scheduleRepeatable } from './create-queue.js';
 import { JANITOR_JOB, processJanitor } from './janitor.js';
 import { ROTATE_KEYS_JOB, processRotateKeys } from './rotate-keys.js';
+import { ANCHOR_AUDIT_JOB, processAnchorAudit } from './anchor-audit.js';
 
 export interface JobsDeps {
   connection: Connection;
@@ -18,6 +19,9 @@ export interface JobsDeps {
   janitorInterval: number;
   kek: Kek;
   audit: AuditTrail;
+  /** Anchors the audit chain's head (`Controls.anchorer`); every `anchorInterval` seconds. */
+  anchor(why: string): Promise<{ seq: number } | undefined>;
+  anchorInterval: number;
   metrics: Metrics;
   /** The instance's command connection: its `ready` event re-registers the schedule. */
   redis: Redis;
@@ -28,19 +32,21 @@ export interface JobsDeps {
 }
 
 /**
- * The worker part of an instance: the key reconciler and the janitor as Bull repeatable jobs
- * with fixed ids, so every instance shares one schedule. Returns its stop function.
+ * The worker part of an instance: the key reconciler, the janitor and the audit anchor as Bull
+ * repeatable jobs with fixed ids, so every instance shares one schedule. Returns its stop function.
  */
 export function startJobs(deps: JobsDeps): () => Promise<void> {
   const { logger, now } = deps;
   const queue = createQueue('maintenance', { createClient: deps.bullClient, prefix: deps.prefix, logger });
   processJanitor(queue, deps.connection, deps.catalog, logger, now);
   processRotateKeys(queue, { repo: deps.catalog, policy: deps.policy, kek: deps.kek, audit: deps.audit, logger, metrics: deps.metrics, now });
+  processAnchorAudit(queue, deps.anchor);
   // Re-registered on every (re)connect: a Redis that restarted empty has lost the schedule.
   const schedule = (): void => {
     Promise.all([
       scheduleRepeatable(queue, ROTATE_KEYS_JOB, deps.policy.tick),
       scheduleRepeatable(queue, JANITOR_JOB, deps.janitorInterval),
+      scheduleRepeatable(queue, ANCHOR_AUDIT_JOB, deps.anchorInterval),
     ]).catch((err: Error) => logger.warn('cannot schedule jobs yet', { error: err.message }));
   };
   deps.redis.on('ready', schedule);

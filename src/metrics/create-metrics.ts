@@ -7,6 +7,8 @@ export interface Metrics {
   registry: Registry;
   reconcilerRuns: Counter<'result'>;
   tokensIssued: Counter<'kid' | 'type'>;
+  /** Admin API requests refused before authentication: `refused` (answered 401 or 400) or `throttled` (429). */
+  adminUnauthenticated: Counter<'result'>;
 }
 
 /**
@@ -48,5 +50,6 @@ export function createMetrics(currentCatalog: () => Catalog | undefined, policy:
     registry,
     reconcilerRuns: new Counter({ name: 'rotor_reconciler_runs_total', help: 'Runs of the key reconciler on this instance', labelNames: ['result'], registers: [registry] }),
     tokensIssued: new Counter({ name: 'rotor_tokens_issued_total', help: 'Tokens issued by this instance, by signing kid', labelNames: ['kid', 'type'], registers: [registry] }),
+    adminUnauthenticated: new Counter({ name: 'rotor_admin_unauthenticated_total', help: 'Admin API requests refused before authentication (not in the audit chain), by result: refused or throttled', labelNames: ['result'], registers: [registry] }),
   };
 }

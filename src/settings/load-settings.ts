@@ -35,6 +35,8 @@ export interface Settings {
   /** `port` undefined: `/metrics` is served on the public port (outside production only). */
   metrics: { host: string; port: number | undefined };
   admin: { rotationMinInterval: number; emergencyApprovals: 1 | 2; approvalWindow: number };
+  /** `anchorFile` is absolute (resolved against the project root). */
+  audit: { anchorFile: string; anchorInterval: number };
 }
 
 type RawEnv = Record<string, string | undefined>;
@@ -132,6 +134,7 @@ export function loadSettings(root: string, rawEnv: RawEnv = process.env, options
     ...parsed.data,
     http: { ...parsed.data.http, proxyHops: trustProxy === true ? 1 : trustProxy === false ? 0 : trustProxy },
     metrics: { ...parsed.data.metrics, port: env.METRICS_PORT ?? (production ? 9464 : undefined) },
+    audit: { ...parsed.data.audit, anchorFile: resolve(root, parsed.data.audit.anchorFile) },
     port,
     issuer: checkIssuer(env.ISSUER ?? `http://localhost:${port}`, production && !parsed.data.http.allowInsecureIssuer),
     mongodbUri: env.MONGODB_URI ?? 'mongodb://127.0.0.1:27017/rotor',

@@ -92,6 +92,12 @@ export const fileSchema = z.strictObject({
   metrics: z.strictObject({
     host: z.string().min(1).default('127.0.0.1'),
   }).prefault({}),
+  audit: z.strictObject({
+    /** Where this instance appends the signed heads of the audit chain (JSON lines); relative to the project root. */
+    anchorFile: z.string().min(1).default('.data/audit-anchors.jsonl'),
+    /** How often the chain's head is anchored (besides after every emergency operation). */
+    anchorInterval: duration.pipe(z.number().min(1, 'must be at least 1s').max(86400, 'must be at most 1d: anchor at least daily')).default(300),
+  }).prefault({}),
 });
 
 export type FileConfig = z.infer<typeof fileSchema>;

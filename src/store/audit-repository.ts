@@ -13,6 +13,8 @@ export interface StoredAuditEvent {
   outcome: 'ok' | 'refused' | 'failed' | 'pending';
   detail?: Record<string, string | number | boolean | string[]> | undefined;
   prevHash: string;
+  /** How `hash` was made; absent on events written before the chain was keyed. */
+  scheme?: 'hmac-sha256' | undefined;
   hash: string;
 }
 
@@ -33,6 +35,7 @@ const auditSchema = new Schema<AuditDoc>({
   outcome: { type: String, required: true },
   detail: { type: Schema.Types.Mixed },
   prevHash: { type: String, required: true },
+  scheme: { type: String },
   hash: { type: String, required: true },
 }, { versionKey: false, strict: 'throw' });
 
@@ -43,8 +46,9 @@ function toEvent(doc: AuditDoc): StoredAuditEvent {
 
 /**
  * Storage of the audit log: one document per event, `_id` = sequence number. Inserting is a
- * unique-`_id` insert, so writers on every instance agree on one order without a transaction.
- * What the events mean, and how they chain, is `audit/`'s business.
+ * unique-`_id` insert, so writers on every instance agree on one order without a transaction
+ * (a unique insert is atomic on FerretDB too, where `$inc` on a counter document loses
+ * increments under concurrency). What the events mean, and how they chain, is `audit/`'s business.
  */
 export class AuditRepository {
   readonly #model: Model<AuditDoc>;

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** The MongoDB URI of a fresh, uniquely named database on the test engine. */
 export function uniqueMongoUri(label: string): string {
@@ -22,8 +24,19 @@ export function deploymentPrefix(mongodbUri: string): string {
   return `rotor-t-${new URL(mongodbUri).pathname.slice(1) || 'default'}`;
 }
 
-/** `config` with the deployment's prefix filled in, unless it names one itself. */
+/** Where the instances and CLI runs of the test deployment on this database append audit anchors. */
+export const deploymentAnchorFile = (mongodbUri: string): string => join(tmpdir(), 'rotor-test-anchors', `${deploymentPrefix(mongodbUri)}.jsonl`);
+
+/**
+ * `config` with the deployment's prefix and audit anchor file filled in, unless it names them
+ * itself: anchors signed under another deployment's key would make verification fail.
+ */
 export function withDeploymentPrefix(config: Record<string, unknown>, mongodbUri: string): Record<string, unknown> {
   const queue = (config.queue ?? {}) as Record<string, unknown>;
-  return queue.prefix ? config : { ...config, queue: { ...queue, prefix: deploymentPrefix(mongodbUri) } };
+  const audit = (config.audit ?? {}) as Record<string, unknown>;
+  return {
+    ...config,
+    queue: queue.prefix ? queue : { ...queue, prefix: deploymentPrefix(mongodbUri) },
+    audit: audit.anchorFile ? audit : { ...audit, anchorFile: deploymentAnchorFile(mongodbUri) },
+  };
 }

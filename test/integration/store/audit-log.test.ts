@@ -13,7 +13,7 @@ let log: AuditLog;
 
 beforeAll(async () => {
   store = await openStore(uri, kekFromBytes(randomBytes(32)));
-  log = createAuditLog(store.audit);
+  log = createAuditLog(store.audit, store.secrets.auditChain);
 }, 15_000);
 
 afterAll(async () => {
@@ -23,7 +23,7 @@ afterAll(async () => {
 
 describe('the audit log on a real engine', () => {
   it('writers racing each other still make one unbroken chain, and it verifies', async () => {
-    const other = createAuditLog(store.audit);
+    const other = createAuditLog(store.audit, store.secrets.auditChain);
     await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? log : other).append({ actor: `client:w${i}`, action: 'test.race', outcome: 'ok' })));
     const events = await log.list(100);
     expect(events.map((event) => event.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));

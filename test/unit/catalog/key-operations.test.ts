@@ -30,6 +30,8 @@ describe('the catalog operations, on a fake clock', () => {
   let audit: MemoryAuditStore;
   let operations: KeyOperations;
   let workflow: (approvals: 1 | 2) => EmergencyWorkflow;
+  /** What asked for an anchor, and the head's sequence number then. */
+  let anchors: string[];
 
   const catalog = async (): Promise<Catalog> => (await store.load())!;
   const inState = async (state: string) => (await catalog()).keys.filter((key) => key.state === state);
@@ -38,7 +40,8 @@ describe('the catalog operations, on a fake clock', () => {
     clock = new FakeClock(Date.parse('2030-01-01T00:00:00Z'));
     store = new MemoryCatalogStore();
     audit = new MemoryAuditStore();
-    const auditLog = createAuditLog(audit);
+    anchors = [];
+    const auditLog = createAuditLog(audit, randomBytes(32));
     const trail = createAuditTrail(auditLog, createLogger({ level: 'error', production: false }), clock.date);
     await reconcile(store, POLICY, kek, clock.date);
     operations = createKeyOperations({
@@ -46,7 +49,7 @@ describe('the catalog operations, on a fake clock', () => {
       rotationMinInterval: 3600, countLiveGrants: async () => 7,
     });
     const requests = new MemoryEmergencyRequests();
-    workflow = (approvals) => createEmergencyWorkflow({ operations, requests, audit: trail, approvals, approvalWindow: 900, defaultAlg: 'ES256', now: clock.date });
+    workflow = (approvals) => createEmergencyWorkflow({ operations, requests, audit: trail, approvals, approvalWindow: 900, defaultAlg: 'ES256', now: clock.date, anchor: async (why) => anchors.push(`${why}@${audit.events.at(-1)?.seq ?? 0}`) });
   });
 
   describe('planned rotation', () => {
@@ -158,6 +161,24 @@ describe('the catalog operations, on a fake clock', () => {
       clock.advance(900_000);
       expect(opened.kind).toBe('pending');
       expect(await codeOf(emergency.approve(sue, opened.kind === 'pending' ? opened.requestId : '', 'too late'))).toBe('ROTOR_REQUEST_EXPIRED');
+    });
+
+    it('a rollover, a request, a refused approval and an approval are each anchored with their audit event before the answer; a dry run is not', async () => {
+      const headNow = (): string => `emergency@${audit.events.at(-1)!.seq}`;
+      await workflow(1).request(sam, 'rollover', { alg: 'ES256' }, 'leaked');
+      expect(anchors).toEqual([headNow()]);
+      const emergency = workflow(2);
+      const opened = await emergency.request(sam, 'rollover', { alg: 'ES256' }, 'leaked again');
+      expect(anchors).toEqual([expect.any(String), headNow()]);
+      const id = opened.kind === 'pending' ? opened.requestId : '';
+      expect(await codeOf(emergency.approve(sam, id, 'me again'))).toBe('ROTOR_SAME_APPROVER');
+      expect(anchors).toHaveLength(3);
+      expect(anchors.at(-1)).toBe(headNow());
+      await emergency.approve(sue, id, 'confirmed');
+      expect(anchors).toHaveLength(4);
+      expect(anchors.at(-1)).toBe(headNow());
+      await emergency.request(sam, 'rollover', { alg: 'ES256' }, 'what if', true);
+      expect(anchors).toHaveLength(4);
     });
 
     it('dry runs answer at once, even under the rule, and change nothing', async () => {

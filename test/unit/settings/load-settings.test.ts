@@ -333,3 +333,22 @@ describe('the environment, validated by one schema', () => {
     expect(loadSettings(root, { LOG_LEVEL: 'debug' }, { defaultLogLevel: 'warn' }).logLevel).toBe('debug');
   });
 });
+
+describe('audit anchor settings', () => {
+  it('default to .data/audit-anchors.jsonl under the project root, anchored every 5 minutes', () => {
+    expect(loadSettings(root, {}).audit).toEqual({ anchorFile: join(root, '.data/audit-anchors.jsonl'), anchorInterval: 5 * MINUTE });
+  });
+
+  it('a relative anchorFile is under the project root, an absolute one stays', () => {
+    expect(withConfig({ audit: { anchorFile: 'var/anchors.jsonl', anchorInterval: '1s' } }).audit).toEqual({ anchorFile: join(root, 'var/anchors.jsonl'), anchorInterval: 1 });
+    expect(withConfig({ audit: { anchorFile: '/srv/rotor/anchors.jsonl' } }).audit.anchorFile).toBe('/srv/rotor/anchors.jsonl');
+  });
+
+  it.each([['0s', 'at least 1s'], ['2d', 'at most 1d'], ['often', 'must be a duration']])('anchorInterval %j is refused', (value, rule) => {
+    expectRefused(() => withConfig({ audit: { anchorInterval: value } }), 'audit.anchorInterval', rule);
+  });
+
+  it('an empty anchorFile is refused', () => {
+    expectRefused(() => withConfig({ audit: { anchorFile: '' } }), 'audit.anchorFile');
+  });
+});
