@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import Provider, { errors, type Configuration } from 'oidc-provider';
 import { exportJWK, generateKeyPair } from 'jose';
 import { openStore } from '../src/store/open-store.js';
-import { kekFromBytes } from '../src/keys/seal.js';
+import { kekFromBytes, keyringOf } from '../src/keys/seal.js';
 import { MongoAdapter } from '../src/store/oidc-adapter.js';
 
 /**
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const port = Number(process.env.PORT);
   const issuer = process.env.ISSUER!;
   const alg = (process.env.ALG ?? 'ES256') as 'RS256' | 'ES256' | 'EdDSA';
-  const store = await openStore(process.env.MONGODB_URI!, kekFromBytes(randomBytes(32)));
+  const store = await openStore(process.env.MONGODB_URI!, keyringOf([kekFromBytes(randomBytes(32))]));
   const { privateKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : {}) });
   const jwk = { ...(await exportJWK(privateKey)), kid: 'static', alg, use: 'sig' };
   const clients = new MongoAdapter(store.connection, 'Client');
