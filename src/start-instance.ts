@@ -79,7 +79,7 @@ export async function startInstance(settings: Settings, keyring: Keyring, logger
   const spares = new SpareKeys(keyring);
   const controls = createControls(settings, store, keyring, logger, now, spares.take);
   if (store.rootCreated) {
-    logger.warn('created the deployment\'s root secret', { why: store.rootCreated, kekId: keyring.sealing.id });
+    logger.log(store.rootCreated === 'upgrade' ? 'warn' : 'info', 'created the deployment\'s root secret', { why: store.rootCreated, kekId: keyring.sealing.id });
     await controls.audit.record({ actor: 'system:startup', action: 'secrets.root.created', target: 'root', outcome: 'ok', detail: { why: store.rootCreated, kekId: keyring.sealing.id } });
   }
   const { catalog, transitions } = await reconcile(store.catalog, settings.keys, keyring, now);

@@ -99,7 +99,7 @@ export async function openContext(json: boolean): Promise<CliContext> {
     },
   };
   if (store.rootCreated) {
-    logger.warn('created the deployment\'s root secret', { why: store.rootCreated, kekId: keyring.sealing.id });
+    logger.log(store.rootCreated === 'upgrade' ? 'warn' : 'info', 'created the deployment\'s root secret', { why: store.rootCreated, kekId: keyring.sealing.id });
     await context.controls().audit.record({ actor, action: 'secrets.root.created', target: 'root', outcome: 'ok', detail: { why: store.rootCreated, kekId: keyring.sealing.id } });
   }
   return context;

@@ -8,6 +8,8 @@ import { sealedUnder } from '../keys/seal.js';
 
 const USAGE = 'rotor kek rewrap [--reason R]';
 
+const count = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
+
 /**
  * Seals every sealed value again under the first KEK: the root secret, the catalog's private
  * keys (one new catalog version), client secrets (one at a time). Values already under it are
@@ -28,10 +30,10 @@ async function rewrap(ctx: CliContext, reason: string | undefined): Promise<void
     detail: { ...counts, alreadyCurrent, skipped: clients.skipped, remaining, otherKeks: others },
   });
   const result = { kekId: first, rewrapped: counts, alreadyCurrent, skipped: clients.skipped, remaining, catalogVersion: keys.version, removableKeks: remaining === 0 ? others : [] };
-  const summary = `sealed again under KEK ${first}: ${counts.rootSecret} root secret, ${counts.catalogKeys} catalog keys (catalog version ${keys.version}), ${counts.clientSecrets} client secrets; ${alreadyCurrent} already under it`;
+  const summary = `sealed again under KEK ${first}: ${count(counts.rootSecret, 'root secret')}, ${count(counts.catalogKeys, 'catalog key')} (catalog version ${keys.version}), ${count(counts.clientSecrets, 'client secret')}; ${alreadyCurrent} already under it`;
   if (remaining > 0) {
     if (ctx.json) ctx.out('', result);
-    throw new CliError(`${summary}; ${remaining} sealed values changed meanwhile and are still under another KEK: run rotor kek rewrap again`);
+    throw new CliError(`${summary}; ${count(remaining, 'sealed value')} changed meanwhile and are still under another KEK: run rotor kek rewrap again`);
   }
   ctx.out(`${summary}. ${others.length > 0 ? `Nothing is sealed under ${others.join(', ')} any more: ${others.length === 1 ? 'it' : 'they'} may be removed from KEK/KEK_FILE once every instance runs with ${first} first.` : 'KEK/KEK_FILE holds no other KEK.'}`, result);
 }
