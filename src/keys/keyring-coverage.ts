@@ -20,7 +20,7 @@ function names(list: readonly SealedValue[]): string {
   return list.length > SHOWN ? `${shown} and ${list.length - SHOWN} more` : shown;
 }
 
-function describe(values: readonly SealedValue[]): string {
+function listing(values: readonly SealedValue[]): string {
   const of = (kind: SealedValue['kind']) => values.filter((value) => value.kind === kind);
   const keys = of('catalog key');
   const clients = of('client secret');
@@ -45,7 +45,7 @@ export function checkKeyringCovers(values: readonly SealedValue[], keyring: Keyr
     if (!held.has(id)) missing.set(id, [...(missing.get(id) ?? []), value]);
   }
   if (missing.size === 0) return;
-  const lines = [...missing].map(([id, list]) => `${describe(list)} sealed under KEK ${id}, which is not in KEK/KEK_FILE`);
+  const lines = [...missing].map(([id, list]) => `${listing(list)} sealed under KEK ${id}, which is not in KEK/KEK_FILE`);
   const which = missing.size === 1 ? 'that KEK' : 'those KEKs';
   throw new KekMissingError(`${lines.join('; ')}: give ${which} back (after the first) and run \`rotor kek rewrap\` before removing ${missing.size === 1 ? 'it' : 'them'}`);
 }
