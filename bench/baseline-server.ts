@@ -4,7 +4,6 @@ import Provider, { errors, type Configuration } from 'oidc-provider';
 import { exportJWK, generateKeyPair } from 'jose';
 import { openStore } from '../src/store/open-store.js';
 import { kekFromBytes, keyringOf } from '../src/keys/seal.js';
-import { MongoAdapter } from '../src/store/oidc-adapter.js';
 
 /**
  * The baseline of the throughput benchmarks: bare oidc-provider with static keys, on the same
@@ -19,12 +18,11 @@ async function main(): Promise<void> {
   const store = await openStore(process.env.MONGODB_URI!, keyringOf([kekFromBytes(randomBytes(32))]));
   const { privateKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : {}) });
   const jwk = { ...(await exportJWK(privateKey)), kid: 'static', alg, use: 'sig' };
-  const clients = new MongoAdapter(store.connection, 'Client');
-  await clients.upsert('bench-cc', { client_id: 'bench-cc', client_secret: 'bench-secret-0123456789-abcdefghij', grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope: 'api:read api:write' }, 0);
-  await clients.upsert('bench-spa', { client_id: 'bench-spa', token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], redirect_uris: ['http://127.0.0.1:9/cb'], scope: 'openid offline_access api:read' }, 0);
+  await store.clients.add({ client_id: 'bench-cc', client_secret: 'bench-secret-0123456789-abcdefghij', grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope: 'api:read api:write' });
+  await store.clients.add({ client_id: 'bench-spa', token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], redirect_uris: ['http://127.0.0.1:9/cb'], scope: 'openid offline_access api:read' });
   const api = `${issuer}/api`;
   const configuration: Configuration = {
-    adapter: (name: string) => new MongoAdapter(store.connection, name),
+    adapter: store.adapter,
     jwks: { keys: [jwk as never] },
     cookies: { keys: ['baseline-cookie-key'] },
     scopes: ['openid', 'offline_access', 'api:read', 'api:write'],

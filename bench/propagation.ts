@@ -57,7 +57,7 @@ export async function benchPropagation(): Promise<Record<string, unknown>> {
       const started = Date.now();
       const written = await repo.compareAndSet(current.version, [...keys, fresh]);
       if (!written) throw new Error('lost the compare-and-set: is something else writing the catalog?');
-      await announceCatalog(redis, prefix, written.version, logger);
+      await announceCatalog(redis, prefix, written.version, [], logger);
       // The swap is atomic: the event goes out the moment the new JWKS and signer are in place.
       const seen = await Promise.all(listeners.map(async (listener) => (await listener.waitFor((data) => data.version === written.version)).at));
       samples.push(Math.max(...seen) - started);

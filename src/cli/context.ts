@@ -56,7 +56,7 @@ export async function openContext(json: boolean): Promise<CliContext> {
   const { prefix } = settings.queue;
   const store = await openStore(settings.mongodbUri, keyring, {
     hooks: {
-      onCatalogCommitted: (version) => announce((redis) => announceCatalog(redis, prefix, version, logger), `catalog version ${version}`),
+      onCatalogCommitted: (version, revoked) => announce((redis) => announceCatalog(redis, prefix, version, revoked, logger), `catalog version ${version}`),
       onClientChanged: (clientId) => announce((redis) => announceClient(redis, prefix, clientId, logger), `client ${clientId}`),
       onAccountChanged: (sub) => announce((redis) => announceAccount(redis, prefix, sub, logger), `account ${sub}`),
     },

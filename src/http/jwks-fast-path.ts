@@ -19,7 +19,8 @@ const matchesEtag = (header: string | undefined, etag: string): boolean =>
  * one whose answer is fixed per catalog version. The body and its ETag are built once per version
  * (see `ProviderHolder`); the next scheduled JWKS change is computed once per version too, and
  * again only when the clock passes it. `Cache-Control` max-age is `jwks.maxAge`, cut short so no
- * cache holds the set past that change. Returns false for any other request.
+ * cache holds the set past that change, and 0 while revoked keys are dropped ahead of the version
+ * that revoked them (the full set follows within milliseconds). Returns false for any other request.
  */
 export function jwksFastPath(holder: ProviderHolder, policy: Policy, maxAge: number, https: boolean, now: () => Date) {
   const headers: Record<string, string> = https ? { ...FIXED_HEADERS, 'Strict-Transport-Security': 'max-age=31536000' } : { ...FIXED_HEADERS };
@@ -35,7 +36,7 @@ export function jwksFastPath(holder: ProviderHolder, policy: Policy, maxAge: num
       answered = undefined;
     }
     const untilChange = nextChange === undefined ? maxAge : Math.floor((nextChange - at) / 1000);
-    const age = Math.max(0, Math.min(maxAge, untilChange));
+    const age = state.interim ? 0 : Math.max(0, Math.min(maxAge, untilChange));
     if (answered?.maxAge !== age) {
       const notModified = { ...headers, 'Cache-Control': `public, max-age=${age}`, ETag: state.jwksEtag };
       answered = { maxAge: age, notModified, ok: { ...notModified, 'Content-Type': 'application/jwk-set+json', 'Content-Length': state.jwksBody.length } };

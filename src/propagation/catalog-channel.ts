@@ -13,11 +13,13 @@ async function publish(redis: Redis, prefix: string, message: Record<string, unk
 }
 
 /**
- * Announces a new catalog version. Best effort by design: MongoDB holds the truth and every
- * instance also polls it, so a lost message only delays propagation by one poll interval.
+ * Announces a new catalog version and the kids it holds as revoked, so every instance drops
+ * those from its JWKS before it has read the version. Best effort by design: MongoDB holds the
+ * truth and every instance also polls it, so a lost message only delays propagation by one poll
+ * interval.
  */
-export async function announceCatalog(redis: Redis, prefix: string, version: number, logger: Logger): Promise<void> {
-  await publish(redis, prefix, { version }, logger);
+export async function announceCatalog(redis: Redis, prefix: string, version: number, revoked: readonly string[], logger: Logger): Promise<void> {
+  await publish(redis, prefix, revoked.length ? { version, revoked } : { version }, logger);
 }
 
 /** Announces that a client's registration changed, so every instance drops its cached copy. */
@@ -33,14 +35,15 @@ export async function announceAccount(redis: Redis, prefix: string, sub: string,
 /** The store hooks that announce every change on the channel, for every instance to hear. */
 export function announcer(redis: Redis, prefix: string, logger: Logger) {
   return {
-    onCatalogCommitted: (version: number) => announceCatalog(redis, prefix, version, logger),
+    onCatalogCommitted: (version: number, revoked: string[]) => announceCatalog(redis, prefix, version, revoked, logger),
     onClientChanged: (clientId: string) => announceClient(redis, prefix, clientId, logger),
     onAccountChanged: (sub: string) => announceAccount(redis, prefix, sub, logger),
   };
 }
 
 export interface ChannelHandlers {
-  onVersion(version: number): void;
+  /** A new version, with the kids it holds as revoked (empty when none). */
+  onVersion(version: number, revoked: string[]): void;
   onClient(clientId: string): void;
   onAccount(sub: string): void;
 }
@@ -64,8 +67,8 @@ export function subscribeCatalog(subscriber: Redis, prefix: string, logger: Logg
   const onMessage = (from: string, message: string): void => {
     if (from !== channel) return;
     try {
-      const { version, client, account } = JSON.parse(message) as { version?: unknown; client?: unknown; account?: unknown };
-      if (typeof version === 'number') handlers.onVersion(version);
+      const { version, revoked, client, account } = JSON.parse(message) as { version?: unknown; revoked?: unknown; client?: unknown; account?: unknown };
+      if (typeof version === 'number') handlers.onVersion(version, Array.isArray(revoked) ? revoked.filter((kid): kid is string => typeof kid === 'string') : []);
       if (typeof client === 'string') handlers.onClient(client);
       if (typeof account === 'string') handlers.onAccount(account);
     } catch {

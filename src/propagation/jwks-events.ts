@@ -2,13 +2,18 @@ import type { ServerResponse } from 'node:http';
 import type { Context } from 'koa';
 import { PUBLISHED_STATES, type Catalog } from '../keys/catalog.js';
 
-const HEARTBEAT_MS = 15_000;
+/** A reader this far behind (bytes waiting in its socket's buffer) has stopped reading: dropped. */
+const MAX_BACKLOG = 64 * 1024;
 
-/** How many listeners an instance keeps, from whom (`events.*` settings). */
+/** How many listeners an instance keeps, from whom, and for how long (`events.*` settings). */
 export interface ListenerLimits {
   maxConnections: number;
   maxConnectionsPerIp: number;
   allowedOrigins: readonly string[];
+  /** Seconds between keep-alive comments. */
+  heartbeat: number;
+  /** Seconds without an event after which a stream is closed. */
+  idleTimeout: number;
 }
 
 /** The payload of a `jwks` event (CONTRACT.md `/jwks/events`). */
@@ -21,27 +26,52 @@ export function jwksEvent(catalog: Catalog, previous: Catalog | undefined): { ve
   };
 }
 
+interface Listener {
+  res: ServerResponse;
+  ip: string;
+  /** When the stream last carried an event (not a keep-alive). */
+  lastEvent: number;
+}
+
+const STREAM_HEADERS = {
+  'Content-Type': 'text/event-stream; charset=utf-8',
+  'Cache-Control': 'no-store',
+  'X-Accel-Buffering': 'no',
+};
+
 /**
  * `GET /jwks/events`: Server-Sent Events to resource servers. Each listener gets the current
  * state on connect, then one `jwks` event per catalog version this instance swaps in.
+ *
+ * Many listeners, none able to starve the others: an address holds at most
+ * `maxConnectionsPerIp` streams; when the instance holds `maxConnections`, a newcomer takes the
+ * oldest stream of the address holding the most, if that address holds more than the newcomer's
+ * would (otherwise 429). Streams idle for `idleTimeout`, and readers that stopped reading, are
+ * closed; an EventSource reconnects by itself and gets the current state.
  */
 export class JwksEvents {
-  readonly #listeners = new Set<ServerResponse>();
-  readonly #perIp = new Map<string, number>();
-  readonly #heartbeat: NodeJS.Timeout;
+  // Per address, its streams oldest first; every stream is in exactly one list.
+  readonly #byIp = new Map<string, Listener[]>();
+  #size = 0;
+  readonly #timer: NodeJS.Timeout;
 
-  constructor(private readonly current: () => Catalog | undefined, private readonly limits: ListenerLimits) {
-    this.#heartbeat = setInterval(() => this.#write(': keep-alive\n\n'), HEARTBEAT_MS);
-    this.#heartbeat.unref();
+  constructor(private readonly current: () => Catalog | undefined, private readonly limits: ListenerLimits, private readonly clock: () => number = Date.now) {
+    this.#timer = setInterval(() => this.#keepAlive(), limits.heartbeat * 1000);
+    this.#timer.unref();
   }
 
   get size(): number {
-    return this.#listeners.size;
+    return this.#size;
   }
 
   /** Sends the change from `previous` to `catalog` to every listener. */
   broadcast(catalog: Catalog, previous: Catalog | undefined): void {
-    this.#write(this.#frame(catalog, previous));
+    const frame = this.#frame(catalog, previous);
+    const at = this.clock();
+    for (const listener of this.#all()) {
+      listener.lastEvent = at;
+      this.#write(listener, frame);
+    }
   }
 
   route() {
@@ -52,40 +82,33 @@ export class JwksEvents {
         ctx.body = { error: 'access_denied', error_description: `the origin ${origin.slice(0, 200)} may not listen to key events (events.allowedOrigins)` };
         return;
       }
+      const cors: Record<string, string> = origin ? { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' } : {};
+      if (ctx.method === 'HEAD') {
+        ctx.set({ ...STREAM_HEADERS, ...cors });
+        ctx.status = 200;
+        return;
+      }
       const ip = ctx.ip;
-      const fromIp = this.#perIp.get(ip) ?? 0;
-      if (fromIp >= this.limits.maxConnectionsPerIp || this.#listeners.size >= this.limits.maxConnections) {
-        ctx.status = fromIp >= this.limits.maxConnectionsPerIp ? 429 : 503;
+      const refusal = this.#admit(ip);
+      if (refusal) {
+        ctx.status = 429;
         ctx.set('Retry-After', '30');
-        ctx.body = ctx.status === 429
-          ? { error: 'too_many_requests', error_description: `at most ${this.limits.maxConnectionsPerIp} event streams per client address (events.maxConnectionsPerIp)` }
-          : { error: 'temporarily_unavailable', error_description: 'too many event listeners on this instance; another instance may have room' };
+        ctx.body = { error: 'too_many_requests', error_description: refusal };
         return;
       }
       const res = ctx.res;
       ctx.respond = false;
-      res.writeHead(200, {
-        'Content-Type': 'text/event-stream; charset=utf-8',
-        'Cache-Control': 'no-store',
-        Connection: 'keep-alive',
-        'X-Accel-Buffering': 'no',
-        ...(origin ? { 'Access-Control-Allow-Origin': origin, Vary: 'Origin' } : {}),
-      });
+      res.writeHead(200, { ...STREAM_HEADERS, Connection: 'keep-alive', ...cors });
       res.write('retry: 1000\n\n');
       const catalog = this.current();
       if (catalog) res.write(this.#frame(catalog, undefined));
-      this.#listeners.add(res);
-      this.#perIp.set(ip, fromIp + 1);
+      const listener: Listener = { res, ip, lastEvent: this.clock() };
+      const list = this.#byIp.get(ip) ?? [];
+      list.push(listener);
+      this.#byIp.set(ip, list);
+      this.#size += 1;
       ctx.req.socket.setTimeout(0);
-      let forgotten = false;
-      const forget = (): void => {
-        if (forgotten) return;
-        forgotten = true;
-        this.#listeners.delete(res);
-        const left = (this.#perIp.get(ip) ?? 1) - 1;
-        if (left > 0) this.#perIp.set(ip, left);
-        else this.#perIp.delete(ip);
-      };
+      const forget = (): void => this.#forget(listener);
       res.once('close', forget);
       ctx.req.once('close', forget);
     };
@@ -93,17 +116,61 @@ export class JwksEvents {
 
   /** Ends every stream (shutdown), so clients reconnect to another instance. */
   close(): void {
-    clearInterval(this.#heartbeat);
-    for (const res of this.#listeners) res.end();
-    this.#listeners.clear();
-    this.#perIp.clear();
+    clearInterval(this.#timer);
+    for (const listener of [...this.#all()]) listener.res.end();
+    this.#byIp.clear();
+    this.#size = 0;
+  }
+
+  /** Makes room for a stream from `ip`, or says why there is none. */
+  #admit(ip: string): string | undefined {
+    const fromIp = this.#byIp.get(ip)?.length ?? 0;
+    if (fromIp >= this.limits.maxConnectionsPerIp) return `at most ${this.limits.maxConnectionsPerIp} event streams per client address (events.maxConnectionsPerIp)`;
+    if (this.#size < this.limits.maxConnections) return undefined;
+    let heaviest: Listener[] | undefined;
+    for (const list of this.#byIp.values()) if (!heaviest || list.length > heaviest.length) heaviest = list;
+    if (!heaviest || heaviest.length <= fromIp + 1) return 'this instance holds as many event streams as it may (events.maxConnections); another instance may have room';
+    const oldest = heaviest[0]!;
+    this.#forget(oldest);
+    oldest.res.end();
+    return undefined;
+  }
+
+  #forget(listener: Listener): void {
+    const list = this.#byIp.get(listener.ip);
+    const at = list?.indexOf(listener) ?? -1;
+    if (!list || at < 0) return;
+    list.splice(at, 1);
+    if (list.length === 0) this.#byIp.delete(listener.ip);
+    this.#size -= 1;
+  }
+
+  #keepAlive(): void {
+    const idleSince = this.clock() - this.limits.idleTimeout * 1000;
+    for (const listener of [...this.#all()]) {
+      if (listener.lastEvent <= idleSince) {
+        this.#forget(listener);
+        listener.res.end();
+      } else {
+        this.#write(listener, ': keep-alive\n\n');
+      }
+    }
+  }
+
+  *#all(): Iterable<Listener> {
+    for (const list of this.#byIp.values()) yield* list;
   }
 
   #frame(catalog: Catalog, previous: Catalog | undefined): string {
     return `id: ${catalog.version}\nevent: jwks\ndata: ${JSON.stringify(jwksEvent(catalog, previous))}\n\n`;
   }
 
-  #write(chunk: string): void {
-    for (const res of this.#listeners) res.write(chunk);
+  #write(listener: Listener, chunk: string): void {
+    if (listener.res.writableLength > MAX_BACKLOG) {
+      this.#forget(listener);
+      listener.res.destroy();
+      return;
+    }
+    listener.res.write(chunk);
   }
 }

@@ -19,7 +19,8 @@ export interface PropagationDeps {
 
 /**
  * How an instance hears of changes made elsewhere (DESIGN.md "Propagation"): announcements on
- * the Redis channel reload the catalog version named and drop cached clients and accounts, and a
+ * the Redis channel drop the revoked kids they name at once, then reload the catalog version
+ * named; they also drop cached clients and accounts. A
  * periodic poll of the stored version catches whatever Redis lost. Returns its stop function.
  */
 export function startPropagation(deps: PropagationDeps): () => void {
@@ -29,13 +30,16 @@ export function startPropagation(deps: PropagationDeps): () => void {
     catalog.loadVersion(version).then(async (latest) => {
       const loaded = performance.now();
       if (latest) await holder.load(latest);
+      holder.settleRevoked(version);
       logger.debug('catalog reload', { version: holder.version, loadMs: Math.round(loaded - started), swapMs: Math.round(performance.now() - loaded) });
     }).catch((err: Error) => logger.warn('catalog reload failed', { error: err.message }));
   };
   const stopPoll = startCatalogPoll(catalog, holder, deps.pollInterval, logger);
   const unsubscribe = subscribeCatalog(deps.subscriber, deps.prefix, logger, {
-    onVersion: (version) => {
-      if (version > holder.version) reload(version);
+    onVersion: (version, revoked) => {
+      if (version <= holder.version) return;
+      holder.dropRevoked(revoked, version);
+      reload(version);
     },
     onClient: deps.forgetClient,
     onAccount: deps.forgetAccount,

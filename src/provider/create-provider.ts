@@ -12,6 +12,7 @@ import { renderErrorPage } from './views/error-page.js';
 import { logoutSource, postLogoutSuccessSource } from './views/logout-pages.js';
 import type { Throttle } from '../throttle/index.js';
 import { clientAuthThrottle, lockAwareClientAdapter } from './client-auth-throttle.js';
+import { prefixRefreshTokens } from './refresh-token-prefix.js';
 
 export interface ProviderDeps {
   settings: Settings;
@@ -114,6 +115,7 @@ export function createProvider({ settings, adapter, accounts, cookieKeys, logger
     renderError: async (ctx, out) => renderErrorPage(ctx, out),
   };
   const provider = new Provider(settings.issuer, configuration);
+  prefixRefreshTokens(provider);
   provider.proxy = settings.http.proxyHops > 0;
   provider.maxIpsCount = settings.http.proxyHops;
 

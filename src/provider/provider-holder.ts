@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
-import type { Catalog } from '../keys/catalog.js';
+import { PUBLISHED_STATES, type Catalog } from '../keys/catalog.js';
 import { publicJwks } from '../keys/public-jwks.js';
 import { unsealJwk, type Keyring } from '../keys/seal.js';
 import { createLocalJWKSet, type JWK } from 'jose';
@@ -18,6 +18,8 @@ export interface ProviderState {
   jwksEtag: string;
   /** The published keys, imported once, for checking Rotor's own tokens (admin API). */
   localJwks: ReturnType<typeof createLocalJWKSet>;
+  /** Set while revoked kids are dropped ahead of a version not read yet: caches must not keep this JWKS. */
+  interim?: boolean;
 }
 
 /**
@@ -34,6 +36,11 @@ export class ProviderHolder {
   // Private keys opened so far, by sealed value: a catalog change opens only its new keys.
   #opened = new Map<string, JWK>();
   readonly #onSwap: ((state: ProviderState, previous: ProviderState | undefined) => void) | undefined;
+  // Kids announced as revoked before their catalog version was read, with that version: kept out
+  // of every JWKS until a catalog of that version or newer is swapped in and says for itself.
+  readonly #revokedAhead = new Map<string, number>();
+  // The catalog as read, before any kid was dropped ahead from it.
+  #stored: Catalog | undefined;
 
   /** `onSwap` is called after every swap (metrics, `/jwks/events`), with the state swapped out. */
   constructor(deps: ProviderDeps, keyring: Keyring, hooks: { onSwap?: (state: ProviderState, previous: ProviderState | undefined) => void } = {}) {
@@ -62,6 +69,53 @@ export class ProviderHolder {
     await run;
   }
 
+  /**
+   * Drops `kids` from the JWKS and the verify set at once, ahead of reading the catalog version
+   * `version` that revoked them (its announcement names them). The provider keeps signing as it
+   * did until that version is swapped in, a few milliseconds later; a build of an older version
+   * finishing meanwhile keeps them out too.
+   */
+  dropRevoked(kids: readonly string[], version: number): void {
+    const state = this.#state;
+    if (!state || version <= state.catalog.version) return;
+    const published = new Set(state.catalog.keys.filter((key) => PUBLISHED_STATES.has(key.state)).map((key) => key.kid));
+    const fresh = kids.filter((kid) => published.has(kid) && !this.#revokedAhead.has(kid));
+    if (!fresh.length) return;
+    for (const kid of fresh) this.#revokedAhead.set(kid, version);
+    this.#state = { ...state, ...this.#published(state.catalog), interim: true };
+    this.#deps.logger.info('revoked keys dropped ahead of the catalog reload', { kids: fresh, version: state.catalog.version });
+    this.#onSwap?.(this.#state, state);
+  }
+
+  /**
+   * After the announced `version` was looked for and the newest stored version is older (the
+   * announcement named a version that does not exist): serve again what it dropped, since only
+   * the catalog decides what is revoked.
+   */
+  settleRevoked(version: number): void {
+    const state = this.#state;
+    if (!state || state.catalog.version >= version) return;
+    const unconfirmed = [...this.#revokedAhead].filter(([, announced]) => announced <= version).map(([kid]) => kid);
+    if (!unconfirmed.length) return;
+    for (const kid of unconfirmed) this.#revokedAhead.delete(kid);
+    this.#deps.logger.warn('an announcement named keys revoked in a catalog version that does not exist; serving them again', { kids: unconfirmed, version });
+    const previous = state;
+    this.#state = { ...state, ...this.#published(this.#stored ?? state.catalog) };
+    this.#onSwap?.(this.#state, previous);
+  }
+
+  /** The catalog as served (revoked-ahead kids marked revoked) and what is derived from its public keys. */
+  #published(stored: Catalog): Pick<ProviderState, 'catalog' | 'jwksBody' | 'jwksEtag' | 'localJwks'> {
+    const catalog = this.#revokedAhead.size === 0 ? stored : {
+      ...stored,
+      keys: stored.keys.map((key) => (this.#revokedAhead.has(key.kid) && PUBLISHED_STATES.has(key.state) ? { ...key, state: 'revoked' as const } : key)),
+    };
+    const jwks = publicJwks(catalog);
+    const jwksBody = Buffer.from(JSON.stringify(jwks));
+    const jwksEtag = `"${createHash('sha256').update(jwksBody).digest('base64url').slice(0, 27)}"`;
+    return { catalog, jwksBody, jwksEtag, localJwks: createLocalJWKSet(jwks) };
+  }
+
   async #swap(catalog: Catalog): Promise<void> {
     if (catalog.version <= this.version) return;
     const opened = new Map<string, JWK>();
@@ -72,11 +126,10 @@ export class ProviderHolder {
     });
     this.#opened = opened;
     const provider = createProvider(this.#deps, keys);
-    const jwks = publicJwks(catalog);
-    const jwksBody = Buffer.from(JSON.stringify(jwks));
-    const jwksEtag = `"${createHash('sha256').update(jwksBody).digest('base64url').slice(0, 27)}"`;
+    for (const [kid, announced] of this.#revokedAhead) if (announced <= catalog.version) this.#revokedAhead.delete(kid);
+    this.#stored = catalog;
     const previous = this.#state;
-    this.#state = { catalog, provider, handler: provider.callback() as ProviderState['handler'], jwksBody, jwksEtag, localJwks: createLocalJWKSet(jwks) };
+    this.#state = { provider, handler: provider.callback() as ProviderState['handler'], ...this.#published(catalog) };
     this.#onSwap?.(this.#state, previous);
   }
 }

@@ -32,7 +32,7 @@ export interface Settings {
   http: { trustProxy: boolean | number; proxyHops: number; allowInsecureIssuer: boolean };
   login: { maxFailures: number; maxFailuresPerIp: number; window: number; lockout: number; maxLockout: number };
   session: { maxAge: number };
-  events: { maxConnections: number; maxConnectionsPerIp: number; allowedOrigins: string[] };
+  events: { maxConnections: number; maxConnectionsPerIp: number; allowedOrigins: string[]; heartbeat: number; idleTimeout: number };
   /** `port` undefined: `/metrics` is served on the public port (outside production only). */
   metrics: { host: string; port: number | undefined };
   admin: { rotationMinInterval: number; emergencyApprovals: 1 | 2; approvalWindow: number };

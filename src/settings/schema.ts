@@ -84,6 +84,10 @@ export const fileSchema = z.strictObject({
     maxConnectionsPerIp: z.number().int().min(1).max(10000).default(10),
     /** Browser origins allowed to listen (CORS); a request that names another origin is refused. */
     allowedOrigins: z.array(z.url({ message: 'must be an origin like https://app.example.com' }).transform((url) => new URL(url).origin)).default([]),
+    /** How often a comment line keeps each stream (and the proxies on its way) alive. */
+    heartbeat: duration.pipe(z.number().min(1, 'must be at least 1s').max(300, 'must be at most 5m')).default(15),
+    /** A stream that has carried no event for this long is closed; the client reconnects at once. */
+    idleTimeout: duration.pipe(z.number().min(1, 'must be at least 1s')).default(1800),
   }).prefault({}),
   metrics: z.strictObject({
     host: z.string().min(1).default('127.0.0.1'),

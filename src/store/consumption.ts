@@ -2,8 +2,9 @@ import { Schema, type Connection, type Model } from 'mongoose';
 
 /**
  * The record that a single-use artifact (a refresh token, an authorization code) was spent.
- * Keyed by kind and id, so spending is a unique-key insert: of two requests racing with the
- * same token exactly one wins — a conditional update is not atomic on every engine.
+ * Keyed by kind and the artifact's stored id (the HMAC of its value, never the value), so
+ * spending is a unique-key insert: of two requests racing with the same token exactly one wins —
+ * a conditional update is not atomic on every engine.
  */
 interface ConsumptionDoc {
   _id: string;
@@ -26,7 +27,7 @@ export function consumptionModel(connection: Connection): Model<ConsumptionDoc> 
 
 const key = (kind: string, id: string): string => `${kind}:${id}`;
 
-/** Records the spending; false when it had already been spent. */
+/** Records the spending of the artifact stored as `id`; false when it had already been spent. */
 export async function spend(model: Model<ConsumptionDoc>, kind: string, id: string, keepSeconds: number, now = new Date()): Promise<boolean> {
   try {
     await model.create({ _id: key(kind, id), at: now, expiresAt: new Date(now.getTime() + keepSeconds * 1000) });

@@ -2,15 +2,21 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import Provider, { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import { consumptionModel, SINGLE_USE_KINDS, spend, spentAt } from './consumption.js';
 import { artifactOwner } from './artifact-owner.js';
+import type { BearerValues } from './bearer-values.js';
+import { joinPayload, splitPayload } from './stored-payload.js';
 
 /**
- * One document per oidc-provider artifact. The payload is stored as a JSON string: its maps
- * are keyed by URLs (resource indicators), which MongoDB-compatible engines reject as field
- * names. The fields we query by are lifted to the top level.
+ * One document per oidc-provider artifact, under the HMAC of its id (see `bearer-values.ts`):
+ * the id is a bearer value (a token, a code, a session cookie, an interaction uid) and never
+ * stored. The payload is stored as a JSON string without its bearer values, which are sealed in
+ * `sealed`; the payload's maps are keyed by URLs (resource indicators), which MongoDB-compatible
+ * engines reject as field names. The fields we query by are lifted to the top level, a user code
+ * as its HMAC.
  */
 interface ArtifactDoc {
   _id: string;
   payload: string;
+  sealed: string;
   grantId?: string;
   clientId?: string;
   accountId?: string;
@@ -23,6 +29,7 @@ interface ArtifactDoc {
 const artifactSchema = new Schema<ArtifactDoc>({
   _id: { type: String, required: true },
   payload: { type: String, required: true },
+  sealed: { type: String, required: true },
   grantId: { type: String, index: true },
   clientId: { type: String, index: true },
   accountId: { type: String, index: true },
@@ -47,45 +54,65 @@ export function artifactModel(connection: Connection, kind: string): Model<Artif
   return (connection.models[name] as Model<ArtifactDoc> | undefined) ?? connection.model<ArtifactDoc>(name, artifactSchema, collectionName(kind));
 }
 
-function toPayload(doc: ArtifactDoc | null, consumed = doc?.consumed): AdapterPayload | undefined {
-  if (!doc) return undefined;
-  if (doc.expiresAt && doc.expiresAt.getTime() <= Date.now()) return undefined;
-  const payload: unknown = JSON.parse(doc.payload);
-  if (payload === null || typeof payload !== 'object') return undefined;
-  const out = payload as AdapterPayload;
-  if (consumed) out.consumed = Math.floor(consumed.getTime() / 1000);
-  return out;
-}
-
 const LIFTED_FIELDS = ['grantId', 'clientId', 'accountId', 'uid', 'userCode'] as const;
 
 /** Set on the request when a single-use artifact was spent twice at once; create-provider revokes its grant. */
 export const DOUBLE_SPEND = 'rotorDoubleSpentGrant';
 
+export interface MongoAdapterOptions {
+  /** Hashes and seals the bearer values. */
+  bearer: BearerValues;
+  /** How long a spending is remembered (at least the longest token lifetime). */
+  keepSpentSeconds?: number;
+}
+
 /**
- * oidc-provider's storage adapter, on MongoDB through mongoose. Refresh tokens and
- * authorization codes are spent by a unique-key insert (see `consumption.ts`): a second spend,
- * even one racing the first, fails with `invalid_grant` and marks the request so the grant is
- * revoked, as for any reuse.
+ * oidc-provider's storage adapter, on MongoDB through mongoose. Every lookup by a bearer value
+ * (an id, a user code) hashes it first; a document written before ids were hashed (no `sealed`)
+ * is never found, so the values in it are dead. Refresh tokens and authorization codes are spent
+ * by a unique-key insert (see `consumption.ts`): a second spend, even one racing the first,
+ * fails with `invalid_grant` and marks the request so the grant is revoked, as for any reuse.
  */
 export class MongoAdapter implements Adapter {
   readonly #model: Model<ArtifactDoc>;
   readonly #kind: string;
   readonly #consumptions: ReturnType<typeof consumptionModel>;
+  readonly #bearer: BearerValues;
   readonly #keepSpentSeconds: number;
 
-  /** `keepSpentSeconds`: how long a spending is remembered (at least the longest token lifetime). */
-  constructor(connection: Connection, kind: string, keepSpentSeconds = 31 * 86400) {
+  constructor(connection: Connection, kind: string, { bearer, keepSpentSeconds = 31 * 86400 }: MongoAdapterOptions) {
     this.#model = artifactModel(connection, kind);
     this.#kind = kind;
     this.#consumptions = consumptionModel(connection);
+    this.#bearer = bearer;
     this.#keepSpentSeconds = keepSpentSeconds;
   }
 
+  /** The sealed values of a document open only for that document, in its own collection. */
+  #binding(storedId: string): string {
+    return `${this.#kind}:${storedId}`;
+  }
+
+  #toPayload(doc: ArtifactDoc | null, consumed = doc?.consumed): AdapterPayload | undefined {
+    if (!doc?.sealed) return undefined;
+    if (doc.expiresAt && doc.expiresAt.getTime() <= Date.now()) return undefined;
+    const bearer = this.#bearer.open(doc.sealed, this.#binding(doc._id));
+    const payload: unknown = JSON.parse(doc.payload);
+    if (!bearer || payload === null || typeof payload !== 'object') return undefined;
+    const out = joinPayload(payload as AdapterPayload, bearer);
+    if (consumed) out.consumed = Math.floor(consumed.getTime() / 1000);
+    return out;
+  }
+
   async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
-    const set: Partial<ArtifactDoc> = { payload: JSON.stringify(payload) };
+    const storedId = this.#bearer.hash(id);
+    const { clear, bearer } = splitPayload(this.#kind, payload);
+    const json = JSON.stringify(clear);
+    if (json.includes(id)) throw new Error(`a ${this.#kind} payload holds its own id outside the fields Rotor seals; refusing to store it in the clear`);
+    const set: Partial<ArtifactDoc> = { payload: json, sealed: this.#bearer.seal(bearer, this.#binding(storedId)) };
     const unset: Record<string, 1> = {};
-    const lifted: Partial<ArtifactDoc> = { grantId: payload.grantId, uid: payload.uid, userCode: payload.userCode, ...artifactOwner(payload) };
+    const userCode = typeof payload.userCode === 'string' ? this.#bearer.hash(payload.userCode) : undefined;
+    const lifted: Partial<ArtifactDoc> = { grantId: payload.grantId, uid: payload.uid, userCode, ...artifactOwner(payload) };
     for (const field of LIFTED_FIELDS) {
       const value = lifted[field];
       if (typeof value === 'string') set[field] = value;
@@ -93,37 +120,39 @@ export class MongoAdapter implements Adapter {
     }
     if (expiresIn) set.expiresAt = new Date(Date.now() + expiresIn * 1000);
     else unset.expiresAt = 1;
-    await this.#model.updateOne({ _id: id }, { $set: set, ...(Object.keys(unset).length ? { $unset: unset } : {}) }, { upsert: true });
+    await this.#model.updateOne({ _id: storedId }, { $set: set, ...(Object.keys(unset).length ? { $unset: unset } : {}) }, { upsert: true });
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    if (!SINGLE_USE_KINDS.has(this.#kind)) return toPayload(await this.#model.findById(id).lean());
-    const [doc, spent] = await Promise.all([this.#model.findById(id).lean(), spentAt(this.#consumptions, this.#kind, id)]);
-    return toPayload(doc, spent);
+    const storedId = this.#bearer.hash(id);
+    if (!SINGLE_USE_KINDS.has(this.#kind)) return this.#toPayload(await this.#model.findById(storedId).lean());
+    const [doc, spent] = await Promise.all([this.#model.findById(storedId).lean(), spentAt(this.#consumptions, this.#kind, storedId)]);
+    return this.#toPayload(doc, spent);
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    return toPayload(await this.#model.findOne({ uid }).lean());
+    return this.#toPayload(await this.#model.findOne({ uid }).lean());
   }
 
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-    return toPayload(await this.#model.findOne({ userCode }).lean());
+    return this.#toPayload(await this.#model.findOne({ userCode: this.#bearer.hash(userCode) }).lean());
   }
 
   async consume(id: string): Promise<void> {
+    const storedId = this.#bearer.hash(id);
     if (!SINGLE_USE_KINDS.has(this.#kind)) {
-      await this.#model.updateOne({ _id: id }, { $set: { consumed: new Date() } });
+      await this.#model.updateOne({ _id: storedId }, { $set: { consumed: new Date() } });
       return;
     }
-    if (await spend(this.#consumptions, this.#kind, id, this.#keepSpentSeconds)) return;
-    const doc = await this.#model.findById(id, { grantId: 1 }).lean();
+    if (await spend(this.#consumptions, this.#kind, storedId, this.#keepSpentSeconds)) return;
+    const doc = await this.#model.findById(storedId, { grantId: 1 }).lean();
     const ctx = Provider.ctx;
     if (ctx && doc?.grantId) ctx.state[DOUBLE_SPEND] = doc.grantId;
     throw new errors.InvalidGrant('grant request is invalid');
   }
 
   async destroy(id: string): Promise<void> {
-    await this.#model.deleteOne({ _id: id });
+    await this.#model.deleteOne({ _id: this.#bearer.hash(id) });
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {

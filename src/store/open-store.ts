@@ -12,6 +12,7 @@ import { SecretRepository } from './secret-repository.js';
 import { loadRootSecret, type RootCreation } from './root-secret.js';
 import { sealedValues } from './sealed-values.js';
 import { ensureArtifactIndexes, MongoAdapter } from './oidc-adapter.js';
+import { BearerValues } from './bearer-values.js';
 
 export interface Store {
   connection: Connection;
@@ -32,7 +33,7 @@ export interface Store {
 
 /** What other instances must hear of at once (wired to the Redis announcements). */
 export interface StoreHooks {
-  onCatalogCommitted?: (version: number) => Promise<void>;
+  onCatalogCommitted?: (version: number, revoked: string[]) => Promise<void>;
   onClientChanged?: (clientId: string) => Promise<void>;
   onAccountChanged?: (sub: string) => Promise<void>;
 }
@@ -57,6 +58,7 @@ export async function openStore(uri: string, keyring: Keyring, options: { keepSp
     const { root, created } = await loadRootSecret(secretRepository, keyring, inUse);
     const secrets = deploymentSecrets(root, keyring.all.map((kek) => kek.key));
     const adapters = new Map<string, Adapter>();
+    const bearer = new BearerValues(secrets.artifactIds);
     const clientAdapter = clients.adapter();
     return {
       connection,
@@ -70,7 +72,7 @@ export async function openStore(uri: string, keyring: Keyring, options: { keepSp
       adapter(name) {
         if (name === 'Client') return clientAdapter;
         let adapter = adapters.get(name);
-        if (!adapter) adapters.set(name, adapter = new MongoAdapter(connection, name, options.keepSpentSeconds));
+        if (!adapter) adapters.set(name, adapter = new MongoAdapter(connection, name, { bearer, keepSpentSeconds: options.keepSpentSeconds }));
         return adapter;
       },
       close: () => connection.close(),

@@ -5,14 +5,19 @@ import type { Adapter } from 'oidc-provider';
 import { kekFromBytes, keyringOf } from '../../../src/keys/seal.js';
 import { openStore, type Store } from '../../../src/store/open-store.js';
 import { deleteArtifactsOf, deleteExpiredArtifacts } from '../../../src/store/oidc-adapter.js';
+import { BearerValues } from '../../../src/store/bearer-values.js';
 import { uniqueMongoUri } from '../../helpers/engines.js';
 import { dropDatabase } from '../../helpers/database.js';
 
 const uri = uniqueMongoUri('adapter');
 let store: Store;
+/** What a value is stored as. */
+let stored: (value: string) => string;
 
 beforeAll(async () => {
   store = await openStore(uri, keyringOf([kekFromBytes(randomBytes(32))]));
+  const bearer = new BearerValues(store.secrets.artifactIds);
+  stored = (value) => bearer.hash(value);
 }, 15_000);
 
 afterAll(async () => {
@@ -145,13 +150,14 @@ describe('the janitor', () => {
     await refresh.upsert(forever, { jti: forever }, 0);
 
     const raw = store.connection.db!.collection('oidc_refresh_token');
-    expect(await raw.countDocuments({ _id: { $in: [shortRefresh, longRefresh, forever] } } as object)).toBe(3);
+    const storedIds = [shortRefresh, longRefresh, forever].map(stored);
+    expect(await raw.countDocuments({ _id: { $in: storedIds } } as object)).toBe(3);
 
     // one minute from now, the 30-second artifacts have expired
     const deleted = await deleteExpiredArtifacts(store.connection, new Date(Date.now() + 60_000));
     expect(deleted).toBeGreaterThanOrEqual(2);
-    expect(await raw.countDocuments({ _id: { $in: [shortRefresh, longRefresh, forever] } } as object)).toBe(2);
-    expect(await store.connection.db!.collection('oidc_session').countDocuments({ _id: shortSession } as object)).toBe(0);
+    expect(await raw.countDocuments({ _id: { $in: storedIds } } as object)).toBe(2);
+    expect(await store.connection.db!.collection('oidc_session').countDocuments({ _id: stored(shortSession) } as object)).toBe(0);
     await expect(refresh.find(longRefresh)).resolves.toEqual({ jti: longRefresh });
     await expect(refresh.find(forever)).resolves.toEqual({ jti: forever });
   });
@@ -224,7 +230,7 @@ describe('deleting what belongs to one client or one account', () => {
 
     await expect(deleteArtifactsOf(store.connection, { clientId: owner })).resolves.toBe(1);
     expect(await raw.countDocuments({ _id: { $in: [legacy, lookalike] } } as object)).toBe(1);
-    await expect(store.adapter('RefreshToken').find(lookalike)).resolves.toMatchObject({ clientId: 'other' });
+    await expect(raw.findOne({ _id: lookalike } as object)).resolves.toMatchObject({ payload: expect.stringContaining('"other"') });
   });
 
   it('writing an artifact lifts its owners, and writing it again without them unsets them', async () => {
@@ -232,10 +238,83 @@ describe('deleting what belongs to one client or one account', () => {
     const jti = id();
     await tokens.upsert(jti, { jti, clientId: 'web', accountId: 'sub-9' }, HOUR);
     const raw = store.connection.db!.collection('oidc_access_token');
-    await expect(raw.findOne({ _id: jti } as object)).resolves.toMatchObject({ clientId: 'web', accountId: 'sub-9' });
+    await expect(raw.findOne({ _id: stored(jti) } as object)).resolves.toMatchObject({ clientId: 'web', accountId: 'sub-9' });
     await tokens.upsert(jti, { jti }, HOUR);
-    const after = await raw.findOne({ _id: jti } as object);
+    const after = await raw.findOne({ _id: stored(jti) } as object);
     expect(after).not.toHaveProperty('clientId');
     expect(after).not.toHaveProperty('accountId');
+  });
+});
+
+describe('bearer values at rest', () => {
+  /** Every document of the artifact collections and of the spent records, as text. */
+  const everything = async (): Promise<string> => {
+    const db = store.connection.db!;
+    const texts: string[] = [];
+    for (const { name } of await db.listCollections().toArray()) {
+      if (name.startsWith('oidc_')) texts.push(JSON.stringify(await db.collection(name).find({}).toArray()));
+    }
+    return texts.join('\n');
+  };
+
+  it('no id, user code, resume URL, session cookie or logout token is stored, and every one is given back', async () => {
+    const [sessionId, uid, interactionId, parId, deviceId, refreshId, codeId, xsrf] = [id(), id(), id(), id(), id(), id(), id(), id()];
+    const userCode = randomBytes(4).toString('hex').toUpperCase();
+    const session = { jti: sessionId, kind: 'Session', uid, accountId: 'sub-1', authorizations: { spa: { sid: id(), grantId: 'g5' } }, state: { secret: xsrf, clientId: 'spa' } };
+    const interaction = {
+      jti: interactionId, kind: 'Interaction', returnTo: `https://issuer.example/auth/${interactionId}`, params: { client_id: 'spa' },
+      session: { accountId: 'sub-1', uid, cookie: sessionId }, parJti: parId, deviceCode: deviceId,
+    };
+    const device = { jti: deviceId, kind: 'DeviceCode', userCode, clientId: 'tv' };
+    const refresh = { jti: refreshId, kind: 'RefreshToken', grantId: 'g5', clientId: 'spa', sessionUid: uid };
+    const code = { jti: codeId, kind: 'AuthorizationCode', grantId: 'g5', clientId: 'spa' };
+    const written: Array<[string, Record<string, unknown>]> = [['Session', session], ['Interaction', interaction], ['DeviceCode', device], ['RefreshToken', refresh], ['AuthorizationCode', code]];
+    for (const [kind, payload] of written) await store.adapter(kind).upsert(payload.jti as string, { ...payload }, HOUR);
+    await store.adapter('RefreshToken').consume(refreshId);
+    await store.adapter('AuthorizationCode').consume(codeId);
+
+    const text = await everything();
+    for (const value of [sessionId, interactionId, parId, deviceId, refreshId, codeId, xsrf, userCode]) expect(text).not.toContain(value);
+    expect(text).toContain(uid);
+    expect(text).toContain(stored(refreshId));
+
+    await expect(store.adapter('Session').find(sessionId)).resolves.toEqual(session);
+    await expect(store.adapter('Session').findByUid!(uid)).resolves.toEqual(session);
+    await expect(store.adapter('Interaction').find(interactionId)).resolves.toEqual(interaction);
+    await expect(store.adapter('DeviceCode').find(deviceId)).resolves.toEqual(device);
+    await expect(store.adapter('DeviceCode').findByUserCode!(userCode)).resolves.toEqual(device);
+    await expect(store.adapter('RefreshToken').find(refreshId)).resolves.toEqual({ ...refresh, consumed: expect.any(Number) });
+    await expect(store.adapter('AuthorizationCode').find(codeId)).resolves.toEqual({ ...code, consumed: expect.any(Number) });
+    await expect(store.adapter('RefreshToken').consume(refreshId)).rejects.toThrow('invalid_grant');
+  });
+
+  it('the sealed values of one document do not open in another: the other is not found', async () => {
+    const sessions = store.adapter('Session');
+    const [victim, other, uid] = [id(), id(), id()];
+    await sessions.upsert(victim, { jti: victim, uid, accountId: 'sub-1' }, HOUR);
+    await sessions.upsert(other, { jti: other, accountId: 'sub-2' }, HOUR);
+    const raw = store.connection.db!.collection('oidc_session');
+    const { sealed } = (await raw.findOne({ _id: stored(other) } as object))!;
+    await raw.updateOne({ _id: stored(victim) } as object, { $set: { sealed } });
+    await expect(sessions.find(victim)).resolves.toBeUndefined();
+    await expect(sessions.findByUid!(uid)).resolves.toBeUndefined();
+    await expect(sessions.find(other)).resolves.toMatchObject({ jti: other });
+  });
+
+  it('a document from before ids were hashed is not found by its value, and still goes with its grant', async () => {
+    const refresh = store.adapter('RefreshToken');
+    const [legacy, grantId] = [id(), id()];
+    const raw = store.connection.db!.collection('oidc_refresh_token');
+    await raw.insertOne({ _id: legacy, payload: JSON.stringify({ jti: legacy, grantId }), grantId } as never);
+    await expect(refresh.find(legacy)).resolves.toBeUndefined();
+    await refresh.revokeByGrantId(grantId);
+    expect(await raw.countDocuments({ _id: legacy } as object)).toBe(0);
+  });
+
+  it('a payload that names its own id outside the fields Rotor seals is refused, not stored', async () => {
+    const grantId = id();
+    await expect(store.adapter('Grant').upsert(grantId, { jti: grantId, note: `see ${grantId}` }, HOUR)).rejects.toThrow(/own id/);
+    expect(await store.connection.db!.collection('oidc_grant').countDocuments({ _id: stored(grantId) } as object)).toBe(0);
+    await expect(store.adapter('Grant').find(grantId)).resolves.toBeUndefined();
   });
 });
