@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import Provider, { errors, type Configuration } from 'oidc-provider';
 import { exportJWK, generateKeyPair } from 'jose';
 import { openStore } from '../src/store/open-store.js';
-import { kekFromBytes } from '../src/keys/seal.js';
+import { kekFromBytes, keyringOf } from '../src/keys/seal.js';
 
 /**
  * The baseline of the throughput benchmarks: bare oidc-provider with static keys, on the same
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const port = Number(process.env.PORT);
   const issuer = process.env.ISSUER!;
   const alg = (process.env.ALG ?? 'ES256') as 'RS256' | 'ES256' | 'EdDSA';
-  const store = await openStore(process.env.MONGODB_URI!, kekFromBytes(randomBytes(32)));
+  const store = await openStore(process.env.MONGODB_URI!, keyringOf([kekFromBytes(randomBytes(32))]));
   const { privateKey } = await generateKeyPair(alg, { extractable: true, ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : {}) });
   const jwk = { ...(await exportJWK(privateKey)), kid: 'static', alg, use: 'sig' };
   await store.clients.add({ client_id: 'bench-cc', client_secret: 'bench-secret-0123456789-abcdefghij', grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope: 'api:read api:write' });

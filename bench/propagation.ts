@@ -9,7 +9,7 @@ import { uniqueMongoUri, redisUrl } from '../test/helpers/engines.js';
 import { dropDatabase } from '../test/helpers/database.js';
 import { CatalogRepository } from '../src/store/catalog-repository.js';
 import { generateKey } from '../src/keys/generate-key.js';
-import { kekFromBytes } from '../src/keys/seal.js';
+import { kekFromBytes, keyringOf } from '../src/keys/seal.js';
 import { addSeconds } from '../src/keys/policy.js';
 import { announceCatalog } from '../src/propagation/catalog-channel.js';
 import { createLogger } from '../src/logging/create-logger.js';
@@ -28,7 +28,7 @@ const SECRET = 'bench-secret-0123456789-abcdefghij';
 export async function benchPropagation(): Promise<Record<string, unknown>> {
   const mongodbUri = uniqueMongoUri('benchprop');
   const kekBytes = randomBytes(32);
-  const kek = kekFromBytes(kekBytes);
+  const kek = keyringOf([kekFromBytes(kekBytes)]);
   const prefix = `rotor-bench-${Date.now()}`;
   const config = { keys: { algorithms: ['ES256'] }, queue: { prefix }, catalog: { pollInterval: '30s' } };
   const port = await freePort();

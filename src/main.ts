@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
 import { loadSettings } from './settings/load-settings.js';
-import { loadKek } from './settings/load-kek.js';
+import { loadKeyring } from './settings/load-keyring.js';
 import { createLogger } from './logging/create-logger.js';
 import { startInstance } from './start-instance.js';
 
@@ -11,9 +11,9 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 async function main(): Promise<void> {
   const settings = loadSettings(root);
   const logger = createLogger({ level: settings.logLevel, production: settings.production });
-  const { kek, created } = loadKek(settings);
+  const { keyring, created } = loadKeyring(settings);
   if (created) logger.warn('created a new KEK; keep it safe and give the same one to every instance', { file: settings.kekFile });
-  const instance = await startInstance(settings, kek, logger);
+  const instance = await startInstance(settings, keyring, logger);
 
   let stopping = false;
   const stop = (signal: string): void => {

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { Redis } from 'ioredis';
 import type { Settings } from './settings/load-settings.js';
 import type { Logger } from './logging/create-logger.js';
-import type { Kek } from './keys/seal.js';
+import type { Keyring } from './keys/seal.js';
 import type { AuditInput } from './audit/chain.js';
 import { openStore, type Store } from './store/open-store.js';
 import { reconcile } from './catalog/reconcile.js';
@@ -37,10 +37,14 @@ type Stop = () => Promise<void> | void;
 
 const redactUri = (uri: string): string => uri.replace(/\/\/[^@/]*@/, '//***@');
 
-/** MongoDB, with every change other instances must hear of announced on Redis. */
-async function startStore(settings: Settings, kek: Kek, hooks: ReturnType<typeof announcer>): Promise<Store> {
+/**
+ * MongoDB, with every change other instances must hear of announced on Redis. Rotor's own
+ * refusals (a KEK still needed but missing, a root secret gone) pass through as they are.
+ */
+async function startStore(settings: Settings, keyring: Keyring, hooks: ReturnType<typeof announcer>): Promise<Store> {
   // A spent refresh token must be remembered for as long as it could otherwise still be used.
-  return openStore(settings.mongodbUri, kek, { keepSpentSeconds: settings.tokens.refreshTokenTTL + 86400, hooks }).catch((err: Error) => {
+  return openStore(settings.mongodbUri, keyring, { keepSpentSeconds: settings.tokens.refreshTokenTTL + 86400, hooks }).catch((err: Error) => {
+    if (String((err as { code?: unknown }).code).startsWith('ROTOR_')) throw err;
     throw new StartupError(`MongoDB at ${redactUri(settings.mongodbUri)} is unreachable: ${err.message}`);
   });
 }
@@ -70,21 +74,25 @@ function startAdminThrottle(settings: Settings, redis: Redis): Throttle {
  * an active key), the provider holder, propagation, jobs (worker role) and HTTP (web role); the
  * role is `ROTOR_ROLE`'s.
  */
-export async function startInstance(settings: Settings, kek: Kek, logger: Logger): Promise<Instance> {
+export async function startInstance(settings: Settings, keyring: Keyring, logger: Logger): Promise<Instance> {
   const { role } = settings;
   const now = (): Date => new Date();
   const stops: Stop[] = [];
   const redis = startRedis(settings.redisUrl);
   stops.push(() => redis.stop());
-  const store = await startStore(settings, kek, announcer(redis.commands, settings.queue.prefix, logger)).catch((err: Error) => {
+  const store = await startStore(settings, keyring, announcer(redis.commands, settings.queue.prefix, logger)).catch((err: Error) => {
     redis.stop();
     throw err;
   });
   stops.push(() => store.close());
 
-  const spares = new SpareKeys(kek);
-  const controls = createControls(settings, store, kek, logger, now, spares.take);
-  const { catalog, transitions } = await reconcile(store.catalog, settings.keys, kek, now);
+  const spares = new SpareKeys(keyring);
+  const controls = createControls(settings, store, keyring, logger, now, spares.take);
+  if (store.rootCreated) {
+    logger.log(store.rootCreated === 'upgrade' ? 'warn' : 'info', 'created the deployment\'s root secret', { why: store.rootCreated, kekId: keyring.sealing.id });
+    await controls.audit.record({ actor: 'system:startup', action: 'secrets.root.created', target: 'root', outcome: 'ok', detail: { why: store.rootCreated, kekId: keyring.sealing.id } });
+  }
+  const { catalog, transitions } = await reconcile(store.catalog, settings.keys, keyring, now);
   await auditTransitions(controls.audit, 'system:startup', catalog.version, transitions);
   const sealed = await controls.auditLog.sealUnkeyed('system:startup');
   if (sealed) logger.warn('audit chain keyed from here on: the events before it were written unkeyed by an older version', { seq: sealed.seq });
@@ -104,7 +112,7 @@ export async function startInstance(settings: Settings, kek: Kek, logger: Logger
     cookieKeys: store.secrets.cookies,
     onTokenIssued: (kid, type) => metrics.tokensIssued.inc({ kid, type }),
     onAudit, throttle,
-  }, kek, {
+  }, keyring, {
     onSwap: (state, previous) => {
       events.broadcast(state.catalog, previous?.catalog);
       if (previous) logger.info('catalog swapped in', { version: state.catalog.version, previous: previous.catalog.version });
@@ -119,7 +127,7 @@ export async function startInstance(settings: Settings, kek: Kek, logger: Logger
   }));
   if (role !== 'web') {
     stops.push(startJobs({
-      connection: store.connection, catalog: store.catalog, policy: settings.keys, janitorInterval: settings.janitor.interval, kek,
+      connection: store.connection, catalog: store.catalog, policy: settings.keys, janitorInterval: settings.janitor.interval, keyring,
       audit: controls.audit, anchor: (why) => controls.anchorer.anchor(why), anchorInterval: settings.audit.anchorInterval, metrics, redis: redis.commands, bullClient: redis.bullClient, prefix: settings.queue.prefix, logger, now,
     }));
   }

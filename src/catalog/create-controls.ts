@@ -1,5 +1,5 @@
 import type { Settings } from '../settings/load-settings.js';
-import type { Kek } from '../keys/seal.js';
+import type { Keyring } from '../keys/seal.js';
 import type { Store } from '../store/open-store.js';
 import type { Logger } from '../logging/create-logger.js';
 import { createAuditTrail, type AuditTrail } from '../audit/audit-trail.js';
@@ -28,12 +28,12 @@ export interface Controls {
 }
 
 /** The security team's controls over one store, shared by the admin API and the CLI. */
-export function createControls(settings: Settings, store: Store, kek: Kek, logger: Logger, now: () => Date, freshKey: KeySource = generateOnDemand(kek)): Controls {
+export function createControls(settings: Settings, store: Store, keyring: Keyring, logger: Logger, now: () => Date, freshKey: KeySource = generateOnDemand(keyring)): Controls {
   const auditLog = createAuditLog(store.audit, store.secrets.auditChain);
   const audit = createAuditTrail(auditLog, logger, now);
   const anchorer = createAnchorer({ head: () => auditLog.head(), key: store.secrets.auditAnchors, file: settings.audit.anchorFile, logger, now });
   const operations = createKeyOperations({
-    repo: store.catalog, auditLog, audit, policy: settings.keys, kek, now, freshKey,
+    repo: store.catalog, auditLog, audit, policy: settings.keys, keyring, now, freshKey,
     rotationMinInterval: settings.admin.rotationMinInterval,
     countLiveGrants: () => countLiveArtifacts(store.connection, 'Grant', now()),
   });

@@ -1,7 +1,7 @@
 import type { Algorithm } from '../keys/algorithms.js';
 import type { Catalog, KeyRecord, KeyState } from '../keys/catalog.js';
 import type { Policy } from '../keys/policy.js';
-import type { Kek } from '../keys/seal.js';
+import type { Keyring } from '../keys/seal.js';
 import type { CatalogStore } from '../keys/catalog-store.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
@@ -17,7 +17,7 @@ export interface KeyOperationsDeps {
   auditLog: AuditLog;
   audit: AuditTrail;
   policy: Policy;
-  kek: Kek;
+  keyring: Keyring;
   /** Where an emergency rollover gets a new key when no published pending key can take over. */
   freshKey: KeySource;
   rotationMinInterval: number;
@@ -82,7 +82,7 @@ export function createKeyOperations(deps: KeyOperationsDeps) {
         const last = await deps.auditLog.latest(action, alg);
         const wait = last ? Math.ceil(deps.rotationMinInterval - (deps.now().getTime() - last.at.getTime()) / 1000) : 0;
         if (wait > 0 && !dry) throw new RotationTooSoon(alg, deps.rotationMinInterval, wait);
-        const result = await rotateNow(deps.repo, deps.policy, deps.kek, alg, { reason, dryRun: dry }, deps.now);
+        const result = await rotateNow(deps.repo, deps.policy, deps.keyring, alg, { reason, dryRun: dry }, deps.now);
         if (dry) {
           const existing = find(result.catalog, result.key.kid);
           return dryRun(result.catalog, [{ kid: result.key.kid, alg, from: existing ? existing.state : null, to: 'pending', activatesAt: result.key.activatesAt.toISOString() }]);

@@ -2,7 +2,7 @@ import type { Catalog, KeyRecord } from '../keys/catalog.js';
 import { generateKey } from '../keys/generate-key.js';
 import { applyTransitions, plan, type Transition } from '../keys/plan.js';
 import type { Policy } from '../keys/policy.js';
-import type { Kek } from '../keys/seal.js';
+import type { Keyring } from '../keys/seal.js';
 import type { CatalogStore } from '../keys/catalog-store.js';
 import { updateCatalog } from './update-catalog.js';
 
@@ -16,13 +16,13 @@ export interface ReconcileResult {
  * compare-and-set, so a slow RSA generation never holds anything; if another instance wins the
  * race we re-plan from what it wrote (usually: nothing left to do) and our keys are dropped.
  */
-export async function reconcile(repo: CatalogStore, policy: Policy, kek: Kek, now: () => Date): Promise<ReconcileResult> {
+export async function reconcile(repo: CatalogStore, policy: Policy, keyring: Keyring, now: () => Date): Promise<ReconcileResult> {
   const { catalog, result } = await updateCatalog(repo, async (current) => {
     const transitions = plan(current, policy, now());
     if (transitions.length === 0) return { unchanged: true, result: transitions };
     const created: KeyRecord[] = [];
     for (const transition of transitions) {
-      if (transition.type === 'create') created.push(await generateKey(transition.alg, transition.schedule, kek));
+      if (transition.type === 'create') created.push(await generateKey(transition.alg, transition.schedule, keyring));
     }
     return { keys: applyTransitions(current.keys, transitions, created, policy), result: transitions };
   }, { emptyOk: true });

@@ -2,7 +2,7 @@ import type { Algorithm } from '../keys/algorithms.js';
 import type { Catalog, KeyRecord } from '../keys/catalog.js';
 import { generateKey } from '../keys/generate-key.js';
 import { addSeconds, signingSchedule, type Policy } from '../keys/policy.js';
-import type { Kek } from '../keys/seal.js';
+import type { Keyring } from '../keys/seal.js';
 import type { CatalogStore } from '../keys/catalog-store.js';
 import { CatalogOperationError } from './operation-error.js';
 import { updateCatalog } from './update-catalog.js';
@@ -26,7 +26,7 @@ export function checkAlgorithm(policy: Policy, alg: string): Algorithm {
  * published, its activation moves forward to `createdAt + prePublish` (never earlier).
  * With `dryRun`, reports the key it would add or move and writes nothing.
  */
-export async function rotateNow(repo: CatalogStore, policy: Policy, kek: Kek, alg: Algorithm, options: { reason?: string | undefined; dryRun?: boolean }, now: () => Date): Promise<RotateResult> {
+export async function rotateNow(repo: CatalogStore, policy: Policy, keyring: Keyring, alg: Algorithm, options: { reason?: string | undefined; dryRun?: boolean }, now: () => Date): Promise<RotateResult> {
   checkAlgorithm(policy, alg);
   let generated: KeyRecord | undefined;
   const { catalog, result, changed } = await updateCatalog(repo, async (current) => {
@@ -43,7 +43,7 @@ export async function rotateNow(repo: CatalogStore, policy: Policy, kek: Kek, al
     } else {
       const schedule = { state: 'pending' as const, createdAt: at, ...signingSchedule(addSeconds(at, policy.prePublish), policy) };
       if (options.dryRun) return { unchanged: true, result: { kid: '(new key)', alg, ...schedule, publicJwk: { kty: '', kid: '', alg }, sealedPrivateJwk: null, ...reason } };
-      generated ??= await generateKey(alg, schedule, kek);
+      generated ??= await generateKey(alg, schedule, keyring);
       key = { ...generated, ...reason };
       keys = [...current.keys, key];
     }

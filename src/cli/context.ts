@@ -2,9 +2,9 @@ import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
 import type Provider from 'oidc-provider';
 import { loadSettings, type Settings } from '../settings/load-settings.js';
-import { loadKek } from '../settings/load-kek.js';
+import { loadKeyring } from '../settings/load-keyring.js';
 import { openStore, type Store } from '../store/open-store.js';
-import type { Kek } from '../keys/seal.js';
+import type { Keyring } from '../keys/seal.js';
 import { createLogger, type Logger } from '../logging/create-logger.js';
 import { reconcile } from '../catalog/reconcile.js';
 import { CliError } from './cli-error.js';
@@ -17,7 +17,7 @@ import { announceAccount, announceCatalog, announceClient } from '../propagation
 
 export interface CliContext {
   settings: Settings;
-  kek: Kek;
+  keyring: Keyring;
   store: Store;
   logger: Logger;
   json: boolean;
@@ -37,7 +37,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export async function openContext(json: boolean): Promise<CliContext> {
   const settings = loadSettings(root, process.env, { defaultLogLevel: 'warn' });
   const logger = createLogger({ level: settings.logLevel, production: settings.production, service: 'rotor-cli' });
-  const { kek } = loadKek(settings);
+  const { keyring } = loadKeyring(settings);
 
   /** Tells running instances about a change at once (otherwise they poll, or caches expire). */
   async function announce(send: (redis: Redis) => Promise<void>, what: string): Promise<void> {
@@ -54,24 +54,26 @@ export async function openContext(json: boolean): Promise<CliContext> {
   }
 
   const { prefix } = settings.queue;
-  const store = await openStore(settings.mongodbUri, kek, {
+  const store = await openStore(settings.mongodbUri, keyring, {
     hooks: {
       onCatalogCommitted: (version, revoked) => announce((redis) => announceCatalog(redis, prefix, version, revoked, logger), `catalog version ${version}`),
       onClientChanged: (clientId) => announce((redis) => announceClient(redis, prefix, clientId, logger), `client ${clientId}`),
       onAccountChanged: (sub) => announce((redis) => announceAccount(redis, prefix, sub, logger), `account ${sub}`),
     },
   }).catch((err: Error) => {
+    // Rotor's own refusals (a KEK still needed but missing, a root secret gone) say it all.
+    if (String((err as { code?: unknown }).code).startsWith('ROTOR_')) throw new CliError(err.message);
     throw new CliError(`MongoDB at ${settings.mongodbUri.replace(/\/\/[^@/]*@/, '//***@')} is unreachable: ${err.message}`);
   });
 
   const actor = `cli:${userInfo().username}@${hostname()}`;
   let controls: Controls | undefined;
   const context: CliContext = {
-    settings, kek, store, logger, json,
+    settings, keyring, store, logger, json,
     actor,
     principal: { actor },
     controls() {
-      controls ??= createControls(settings, store, kek, logger, () => new Date());
+      controls ??= createControls(settings, store, keyring, logger, () => new Date());
       return controls;
     },
     out(human, data) {
@@ -81,7 +83,7 @@ export async function openContext(json: boolean): Promise<CliContext> {
       // Only an empty catalog is bootstrapped here: the CLI must never rotate on its own clock.
       let catalog = await store.catalog.load();
       if (!catalog) {
-        const bootstrapped = await reconcile(store.catalog, settings.keys, kek, () => new Date());
+        const bootstrapped = await reconcile(store.catalog, settings.keys, keyring, () => new Date());
         await auditTransitions(context.controls().audit, context.actor, bootstrapped.catalog.version, bootstrapped.transitions);
         catalog = bootstrapped.catalog;
       }
@@ -91,10 +93,14 @@ export async function openContext(json: boolean): Promise<CliContext> {
       if (signing.length === 0) throw new CliError('the catalog has no active key: start an instance first');
       // Loaded here: only `clients add` validates against oidc-provider, and it is the heaviest import.
       const [{ providerKeys }, { createProvider }] = await Promise.all([import('../provider/provider-keys.js'), import('../provider/create-provider.js')]);
-      const keys = await providerKeys(catalog, signing, kek);
+      const keys = await providerKeys(catalog, signing, keyring);
       const asServed = { ...settings, keys: { ...settings.keys, algorithms: signing } };
       return createProvider({ settings: asServed, adapter: store.adapter, accounts: store.accounts, cookieKeys: ['unused-by-the-cli'], logger }, keys);
     },
   };
+  if (store.rootCreated) {
+    logger.log(store.rootCreated === 'upgrade' ? 'warn' : 'info', 'created the deployment\'s root secret', { why: store.rootCreated, kekId: keyring.sealing.id });
+    await context.controls().audit.record({ actor, action: 'secrets.root.created', target: 'root', outcome: 'ok', detail: { why: store.rootCreated, kekId: keyring.sealing.id } });
+  }
   return context;
 }

@@ -10,6 +10,7 @@ const USAGE = `usage: rotor <command> [--json]
   rotor keys revoke KID --reason R [--dry-run]
   rotor keys approve REQUEST --reason R
   rotor audit verify [--anchors FILE]
+  rotor kek rewrap [--reason R]
   rotor clients add --client-id ID --scope "a b" [--client-secret S] [--redirect-uri URI]... [--grant-type G]... [--public] [--first-party] [--introspection] [--name N]
   rotor clients list
   rotor clients show ID
@@ -31,6 +32,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   clients: async () => (await import('./clients.js')).clientsCommand,
   keys: async () => (await import('./keys.js')).keysCommand,
   audit: async () => (await import('./audit.js')).auditCommand,
+  kek: async () => (await import('./kek.js')).kekCommand,
 };
 
 async function run(argv: string[]): Promise<void> {

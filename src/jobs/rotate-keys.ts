@@ -3,7 +3,7 @@ import { reconcile } from '../catalog/reconcile.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { auditTransitions } from '../catalog/audit-transitions.js';
 import type { Policy } from '../keys/policy.js';
-import type { Kek } from '../keys/seal.js';
+import type { Keyring } from '../keys/seal.js';
 import type { CatalogStore } from '../keys/catalog-store.js';
 import type { Logger } from '../logging/create-logger.js';
 import type { Metrics } from '../metrics/create-metrics.js';
@@ -13,7 +13,7 @@ export const ROTATE_KEYS_JOB = 'rotate-keys';
 export interface RotateKeysDeps {
   repo: CatalogStore;
   policy: Policy;
-  kek: Kek;
+  keyring: Keyring;
   audit: AuditTrail;
   logger: Logger;
   metrics: Metrics;
@@ -29,7 +29,7 @@ export interface RotateKeysDeps {
 export function processRotateKeys(queue: Queue.Queue, deps: RotateKeysDeps): void {
   void queue.process(ROTATE_KEYS_JOB, 1, async () => {
     try {
-      const { catalog, transitions } = await reconcile(deps.repo, deps.policy, deps.kek, deps.now);
+      const { catalog, transitions } = await reconcile(deps.repo, deps.policy, deps.keyring, deps.now);
       deps.metrics.reconcilerRuns.inc({ result: 'ok' });
       if (transitions.length === 0) return { version: catalog.version, transitions: 0 };
       await auditTransitions(deps.audit, 'system:reconciler', catalog.version, transitions);

@@ -4,7 +4,7 @@ import type { Logger } from '../logging/create-logger.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { CatalogStore } from '../keys/catalog-store.js';
 import type { Policy } from '../keys/policy.js';
-import type { Kek } from '../keys/seal.js';
+import type { Keyring } from '../keys/seal.js';
 import type { Metrics } from '../metrics/create-metrics.js';
 import type { BullConnectionType } from '../redis/connections.js';
 import { createQueue, scheduleRepeatable } from './create-queue.js';
@@ -17,7 +17,7 @@ export interface JobsDeps {
   catalog: CatalogStore;
   policy: Policy & { tick: number };
   janitorInterval: number;
-  kek: Kek;
+  keyring: Keyring;
   audit: AuditTrail;
   /** Anchors the audit chain's head (`Controls.anchorer`); every `anchorInterval` seconds. */
   anchor(why: string): Promise<{ seq: number } | undefined>;
@@ -39,7 +39,7 @@ export function startJobs(deps: JobsDeps): () => Promise<void> {
   const { logger, now } = deps;
   const queue = createQueue('maintenance', { createClient: deps.bullClient, prefix: deps.prefix, logger });
   processJanitor(queue, deps.connection, deps.catalog, logger, now);
-  processRotateKeys(queue, { repo: deps.catalog, policy: deps.policy, kek: deps.kek, audit: deps.audit, logger, metrics: deps.metrics, now });
+  processRotateKeys(queue, { repo: deps.catalog, policy: deps.policy, keyring: deps.keyring, audit: deps.audit, logger, metrics: deps.metrics, now });
   processAnchorAudit(queue, deps.anchor);
   // Re-registered on every (re)connect: a Redis that restarted empty has lost the schedule.
   const schedule = (): void => {

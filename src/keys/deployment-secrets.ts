@@ -20,13 +20,17 @@ export interface DeploymentSecrets {
 
 const derive = (root: Uint8Array, purpose: string): Buffer => Buffer.from(hkdfSync('sha256', root, 'rotor', purpose, 32));
 
-/** Derives every purpose's key from the root secret. */
-export function deploymentSecrets(root: Uint8Array): DeploymentSecrets {
+/**
+ * Derives every purpose's key from the root secret. `previousCookieRoots` (the bytes of each
+ * KEK) add the cookie keys Rotor derived from the KEK before it had a root secret, after the
+ * root's own key: they only verify, so sessions made then survive until their KEK is removed.
+ */
+export function deploymentSecrets(root: Uint8Array, previousCookieRoots: readonly Uint8Array[] = []): DeploymentSecrets {
   return {
     artifactIds: derive(root, 'artifact ids'),
     auditChain: derive(root, 'audit chain'),
     auditAnchors: derive(root, 'audit anchors'),
-    cookies: [derive(root, 'oidc-provider cookies').toString('base64url')],
+    cookies: [root, ...previousCookieRoots].map((secret) => derive(secret, 'oidc-provider cookies').toString('base64url')),
     csrf: derive(root, 'interaction csrf'),
   };
 }

@@ -1,7 +1,7 @@
 import { exportJWK, generateKeyPair, calculateJwkThumbprint, type JWK } from 'jose';
 import type { Algorithm } from './algorithms.js';
 import type { KeyRecord, KeyState } from './catalog.js';
-import { sealJwk, type Kek } from './seal.js';
+import { sealJwk, type Keyring } from './seal.js';
 
 const PRIVATE_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
 
@@ -24,7 +24,7 @@ export interface KeySchedule {
  * Generates a key pair with jose, names it by its RFC 7638 thumbprint and seals the private
  * part under the KEK. RSA-2048 takes about 150 ms: callers generate outside any lock.
  */
-export async function generateKey(alg: Algorithm, schedule: KeySchedule, kek: Kek): Promise<KeyRecord> {
+export async function generateKey(alg: Algorithm, schedule: KeySchedule, keyring: Keyring): Promise<KeyRecord> {
   const options = alg === 'EdDSA' ? { crv: 'Ed25519', extractable: true } : { extractable: true, modulusLength: 2048 };
   const { privateKey } = await generateKeyPair(alg, options);
   const jwk = await exportJWK(privateKey);
@@ -35,6 +35,6 @@ export async function generateKey(alg: Algorithm, schedule: KeySchedule, kek: Ke
     alg,
     ...schedule,
     publicJwk: { ...publicPart(privateJwk), kid, alg, use: 'sig' } as KeyRecord['publicJwk'],
-    sealedPrivateJwk: await sealJwk(privateJwk, kek, kid),
+    sealedPrivateJwk: await sealJwk(privateJwk, keyring, kid),
   };
 }

@@ -1,37 +1,41 @@
 import { CompactEncrypt, compactDecrypt, decodeProtectedHeader, type JWK } from 'jose';
-import { createHash } from 'node:crypto';
+import { kekById, type Keyring } from './keyring.js';
+import { SealError } from './seal-error.js';
 
-/** The key-encryption key: 32 bytes, with a short public id so a wrong KEK is named, not guessed. */
-export interface Kek {
-  id: string;
-  key: Uint8Array;
-}
+export { SealError } from './seal-error.js';
+export { kekFromBytes, keyringOf, type Kek, type Keyring } from './keyring.js';
 
-export class SealError extends Error {
-  readonly code = 'ROTOR_UNSEAL_FAILED';
-}
-
-/** Builds a KEK from its 32 raw bytes. */
-export function kekFromBytes(bytes: Uint8Array): Kek {
-  if (bytes.length !== 32) throw new SealError(`the KEK must be 32 bytes (got ${bytes.length})`);
-  const id = createHash('sha256').update(bytes).digest('base64url').slice(0, 8);
-  return { id, key: bytes };
+/**
+ * Seals a secret as a compact JWE (`dir`, AES-256-GCM) under the keyring's first KEK, whose id
+ * goes into the protected header as `kid`. `bind` goes there too; the header is authenticated,
+ * so a sealed value moved to another record fails to open.
+ */
+export async function seal(plaintext: string, keyring: Keyring, bind: string): Promise<string> {
+  return new CompactEncrypt(new TextEncoder().encode(plaintext))
+    .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid: keyring.sealing.id, bnd: bind })
+    .encrypt(keyring.sealing.key);
 }
 
 /**
- * Seals a secret as a compact JWE (`dir`, AES-256-GCM) under the KEK. `bind` goes into the
- * protected header, which is authenticated: a sealed value moved to another record fails to open.
+ * The id of the KEK a value was sealed under, read from its protected header without opening
+ * it; `undefined` when the value is not a sealed value at all.
  */
-export async function seal(plaintext: string, kek: Kek, bind: string): Promise<string> {
-  return new CompactEncrypt(new TextEncoder().encode(plaintext))
-    .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid: kek.id, bnd: bind })
-    .encrypt(kek.key);
+export function sealedUnder(sealed: string): string | undefined {
+  try {
+    const { kid } = decodeProtectedHeader(sealed);
+    return typeof kid === 'string' ? kid : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
-/** Opens what {@link seal} produced, checking the KEK id and the binding. */
-export async function unseal(sealed: string, kek: Kek, bind: string): Promise<string> {
+/** Opens what {@link seal} produced with the KEK its header names, checking the binding. */
+export async function unseal(sealed: string, keyring: Keyring, bind: string): Promise<string> {
   const header = decodeProtectedHeader(sealed);
-  if (header.kid !== kek.id) throw new SealError(`sealed under KEK ${String(header.kid)}, but this instance has KEK ${kek.id}`);
+  const kek = typeof header.kid === 'string' ? kekById(keyring, header.kid) : undefined;
+  if (!kek) {
+    throw new SealError(`${bind} is sealed under KEK ${String(header.kid)}, which is not in KEK/KEK_FILE (this instance has ${keyring.all.map((one) => one.id).join(', ')})`);
+  }
   if (header.bnd !== bind) throw new SealError(`sealed value belongs to ${String(header.bnd)}, not ${bind}`);
   try {
     const { plaintext } = await compactDecrypt(sealed, kek.key);
@@ -41,10 +45,22 @@ export async function unseal(sealed: string, kek: Kek, bind: string): Promise<st
   }
 }
 
-export async function sealJwk(jwk: JWK, kek: Kek, kid: string): Promise<string> {
-  return seal(JSON.stringify(jwk), kek, `key:${kid}`);
+/**
+ * The value sealed again under the keyring's first KEK, or `undefined` when it already is
+ * (what `rotor kek rewrap` skips, so a rerun does nothing twice).
+ */
+export async function reseal(sealed: string, keyring: Keyring, bind: string): Promise<string | undefined> {
+  if (sealedUnder(sealed) === keyring.sealing.id) return undefined;
+  return seal(await unseal(sealed, keyring, bind), keyring, bind);
 }
 
-export async function unsealJwk(sealed: string, kek: Kek, kid: string): Promise<JWK> {
-  return JSON.parse(await unseal(sealed, kek, `key:${kid}`)) as JWK;
+/** The binding of a catalog key's sealed private part. */
+export const keyBinding = (kid: string): string => `key:${kid}`;
+
+export async function sealJwk(jwk: JWK, keyring: Keyring, kid: string): Promise<string> {
+  return seal(JSON.stringify(jwk), keyring, keyBinding(kid));
+}
+
+export async function unsealJwk(sealed: string, keyring: Keyring, kid: string): Promise<JWK> {
+  return JSON.parse(await unseal(sealed, keyring, keyBinding(kid))) as JWK;
 }

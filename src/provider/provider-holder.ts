@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import { PUBLISHED_STATES, type Catalog } from '../keys/catalog.js';
 import { publicJwks } from '../keys/public-jwks.js';
-import { unsealJwk, type Kek } from '../keys/seal.js';
+import { unsealJwk, type Keyring } from '../keys/seal.js';
 import { createLocalJWKSet, type JWK } from 'jose';
 import { createProvider, type ProviderDeps } from './create-provider.js';
 import { providerKeys } from './provider-keys.js';
@@ -32,7 +32,7 @@ export class ProviderHolder {
   #state: ProviderState | undefined;
   #building: Promise<void> = Promise.resolve();
   readonly #deps: ProviderDeps;
-  readonly #kek: Kek;
+  readonly #keyring: Keyring;
   // Private keys opened so far, by sealed value: a catalog change opens only its new keys.
   #opened = new Map<string, JWK>();
   readonly #onSwap: ((state: ProviderState, previous: ProviderState | undefined) => void) | undefined;
@@ -43,9 +43,9 @@ export class ProviderHolder {
   #stored: Catalog | undefined;
 
   /** `onSwap` is called after every swap (metrics, `/jwks/events`), with the state swapped out. */
-  constructor(deps: ProviderDeps, kek: Kek, hooks: { onSwap?: (state: ProviderState, previous: ProviderState | undefined) => void } = {}) {
+  constructor(deps: ProviderDeps, keyring: Keyring, hooks: { onSwap?: (state: ProviderState, previous: ProviderState | undefined) => void } = {}) {
     this.#deps = deps;
-    this.#kek = kek;
+    this.#keyring = keyring;
     this.#onSwap = hooks.onSwap;
   }
 
@@ -119,8 +119,8 @@ export class ProviderHolder {
   async #swap(catalog: Catalog): Promise<void> {
     if (catalog.version <= this.version) return;
     const opened = new Map<string, JWK>();
-    const keys = await providerKeys(catalog, this.#deps.settings.keys.algorithms, this.#kek, async (sealed, kid) => {
-      const jwk = this.#opened.get(sealed) ?? await unsealJwk(sealed, this.#kek, kid);
+    const keys = await providerKeys(catalog, this.#deps.settings.keys.algorithms, this.#keyring, async (sealed, kid) => {
+      const jwk = this.#opened.get(sealed) ?? await unsealJwk(sealed, this.#keyring, kid);
       opened.set(sealed, jwk);
       return { ...jwk };
     });

@@ -1,6 +1,6 @@
 import type { JWK } from 'jose';
 import type { Catalog } from '../keys/catalog.js';
-import { unsealJwk, type Kek } from '../keys/seal.js';
+import { unsealJwk, type Keyring } from '../keys/seal.js';
 import type { Algorithm } from '../keys/algorithms.js';
 import type { ProviderKeys } from './create-provider.js';
 
@@ -15,7 +15,7 @@ export type Unseal = (sealed: string, kid: string) => Promise<JWK>;
  * The private keys oidc-provider needs for one catalog version: the active key of each
  * algorithm first (these sign), then pending and retiring keys marked verify-only.
  */
-export async function providerKeys(catalog: Catalog, algorithms: readonly Algorithm[], kek: Kek, open: Unseal = (sealed, kid) => unsealJwk(sealed, kek, kid)): Promise<ProviderKeys> {
+export async function providerKeys(catalog: Catalog, algorithms: readonly Algorithm[], keyring: Keyring, open: Unseal = (sealed, kid) => unsealJwk(sealed, keyring, kid)): Promise<ProviderKeys> {
   const signers: JWK[] = [];
   const verifiers: JWK[] = [];
   for (const alg of algorithms) {

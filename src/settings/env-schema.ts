@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { envKekEntries, kekListProblem } from './kek-list.js';
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -21,6 +22,20 @@ const issuer = z.string().refine((value) => {
   return url !== null && /^https?:$/.test(url.protocol) && !url.search && !url.hash;
 }, 'must be an http(s) URL without query or fragment');
 
+/** `KEK`: comma-separated base64 KEKs, the first sealing; the entries, each checked. */
+const kekList = z.string().transform((value, ctx) => {
+  const entries = envKekEntries(value);
+  const problem = kekListProblem(entries);
+  if (problem) {
+    ctx.addIssue({ code: 'custom', message: problem });
+    return z.NEVER;
+  }
+  return entries.map((entry) => entry.text);
+});
+
+/** Variables whose value must never be echoed in an error. */
+export const SECRET_ENV: ReadonlySet<string> = new Set(['KEK']);
+
 /** The environment variables Rotor reads, validated once (CONTRACT.md "Configuration"). */
 export const envSchema = z.object({
   NODE_ENV: unsetIfEmpty(z.string()),
@@ -32,7 +47,7 @@ export const envSchema = z.object({
   MONGODB_URI: unsetIfEmpty(uri(/^mongodb(\+srv)?:$/, 'MongoDB')),
   REDIS_URL: unsetIfEmpty(uri(/^rediss?:$/, 'Redis')),
   KEK_FILE: unsetIfEmpty(z.string()),
-  KEK: unsetIfEmpty(z.string()),
+  KEK: unsetIfEmpty(kekList),
   LOG_LEVEL: unsetIfEmpty(z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` })),
 });
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { fileSchema } from './schema.js';
-import { envSchema, type Env, type InstanceRole, type LogLevel } from './env-schema.js';
+import { envSchema, SECRET_ENV, type Env, type InstanceRole, type LogLevel } from './env-schema.js';
 import type { Algorithm } from '../keys/algorithms.js';
 import { checkRules } from './check-rules.js';
 import { SettingsError } from './settings-error.js';
@@ -14,7 +14,8 @@ export interface Settings {
   mongodbUri: string;
   redisUrl: string;
   kekFile: string;
-  kekBase64: string | undefined;
+  /** `KEK`'s entries (base64, checked), the first sealing; when set, `kekFile` is not read. */
+  kekList: readonly string[] | undefined;
   logLevel: LogLevel;
   /** What this process runs (`ROTOR_ROLE`): the HTTP server, the jobs, or both. */
   role: InstanceRole;
@@ -114,7 +115,8 @@ function readEnv(env: RawEnv): Env {
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;
   const name = String(issue.path[0]);
-  throw new SettingsError(`env ${name}: ${issue.message} (got ${JSON.stringify(env[name])})`);
+  const got = SECRET_ENV.has(name) ? '' : ` (got ${JSON.stringify(env[name])})`;
+  throw new SettingsError(`env ${name}: ${issue.message}${got}`);
 }
 
 /**
@@ -140,7 +142,7 @@ export function loadSettings(root: string, rawEnv: RawEnv = process.env, options
     mongodbUri: env.MONGODB_URI ?? 'mongodb://127.0.0.1:27017/rotor',
     redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     kekFile: resolve(root, env.KEK_FILE ?? 'keys/kek'),
-    kekBase64: env.KEK,
+    kekList: env.KEK,
     logLevel: env.LOG_LEVEL ?? options.defaultLogLevel ?? 'info',
     role: env.ROTOR_ROLE ?? 'all',
     production,

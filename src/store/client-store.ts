@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Adapter, AdapterPayload, ClientMetadata } from 'oidc-provider';
-import { seal, unseal, type Kek } from '../keys/seal.js';
+import { reseal, seal, unseal, type Keyring } from '../keys/seal.js';
 import { checkClientSecret, generateClientSecret } from './client-secret.js';
 import { deleteArtifactsOf } from './oidc-adapter.js';
 
@@ -66,17 +66,17 @@ const CACHE_MAX = 10_000;
 export class ClientStore {
   readonly #model: Model<ClientDoc>;
   readonly #connection: Connection;
-  readonly #kek: Kek;
+  readonly #keyring: Keyring;
   readonly #cache = new LRUCache<string, ClientMetadata>({ max: CACHE_MAX, ttl: CACHE_TTL_MS });
 
   readonly #onChanged: ((clientId: string) => Promise<void>) | undefined;
 
   /** `onChanged` is called after a registration changes here, to tell other instances (wired to Redis). */
-  constructor(connection: Connection, kek: Kek, hooks: { onChanged?: (clientId: string) => Promise<void> } = {}) {
+  constructor(connection: Connection, keyring: Keyring, hooks: { onChanged?: (clientId: string) => Promise<void> } = {}) {
     this.#onChanged = hooks.onChanged;
     this.#model = (connection.models.Client as Model<ClientDoc> | undefined) ?? connection.model<ClientDoc>('Client', clientSchema, 'clients');
     this.#connection = connection;
-    this.#kek = kek;
+    this.#keyring = keyring;
   }
 
   /** Stores a client that oidc-provider has already validated; a secret must pass {@link checkClientSecret}. */
@@ -84,7 +84,7 @@ export class ClientStore {
     const { client_secret: secret, ...rest } = metadata;
     const id = metadata.client_id;
     if (typeof secret === 'string') checkClientSecret(secret);
-    const sealedSecret = typeof secret === 'string' ? await seal(secret, this.#kek, `client:${id}`) : null;
+    const sealedSecret = typeof secret === 'string' ? await seal(secret, this.#keyring, `client:${id}`) : null;
     try {
       await this.#model.create({ _id: id, metadata: JSON.stringify(rest), sealedSecret, createdAt: new Date() });
     } catch (err) {
@@ -100,7 +100,7 @@ export class ClientStore {
     const doc = await this.#model.findById(id).lean();
     if (!doc) return undefined;
     const metadata = JSON.parse(doc.metadata) as ClientMetadata;
-    if (doc.sealedSecret) metadata.client_secret = await unseal(doc.sealedSecret, this.#kek, `client:${id}`);
+    if (doc.sealedSecret) metadata.client_secret = await unseal(doc.sealedSecret, this.#keyring, `client:${id}`);
     this.#cache.set(id, metadata);
     return { ...metadata };
   }
@@ -138,10 +138,32 @@ export class ClientStore {
     if (!doc) throw new UnknownClientError(id);
     if (doc.sealedSecret === null) throw new PublicClientError(id);
     const secret = generateClientSecret();
-    const { matchedCount } = await this.#model.updateOne({ _id: id }, { $set: { sealedSecret: await seal(secret, this.#kek, `client:${id}`) } });
+    const { matchedCount } = await this.#model.updateOne({ _id: id }, { $set: { sealedSecret: await seal(secret, this.#keyring, `client:${id}`) } });
     if (matchedCount === 0) throw new UnknownClientError(id);
     await this.#changed(id);
     return secret;
+  }
+
+  /** Every stored client secret, still sealed, by client id (nothing is opened). */
+  async sealedSecrets(): Promise<Array<{ id: string; sealed: string }>> {
+    const docs = await this.#model.find({ sealedSecret: { $ne: null } }, { sealedSecret: 1 }).lean();
+    return docs.map((doc) => ({ id: doc._id, sealed: doc.sealedSecret! }));
+  }
+
+  /**
+   * Seals every client secret not yet under the first KEK again under it, one client at a
+   * time, each replaced only if it is still the value that was read. `skipped` counts secrets
+   * rotated meanwhile (the rotation sealed the new one itself); a rerun looks at them again.
+   */
+  async rewrapSecrets(): Promise<{ rewrapped: number; alreadyCurrent: number; skipped: number }> {
+    const counts = { rewrapped: 0, alreadyCurrent: 0, skipped: 0 };
+    for (const { id, sealed } of await this.sealedSecrets()) {
+      const resealed = await reseal(sealed, this.#keyring, `client:${id}`);
+      if (resealed === undefined) counts.alreadyCurrent++;
+      else if ((await this.#model.updateOne({ _id: id, sealedSecret: sealed }, { $set: { sealedSecret: resealed } })).matchedCount === 1) counts.rewrapped++;
+      else counts.skipped++;
+    }
+    return counts;
   }
 
   async #changed(id: string): Promise<void> {

@@ -3,9 +3,9 @@ import { randomBytes } from 'node:crypto';
 import type { CatalogStore } from '../../src/keys/catalog-store.js';
 import type { KeyRecord } from '../../src/keys/catalog.js';
 import { generateKey } from '../../src/keys/generate-key.js';
-import { kekFromBytes } from '../../src/keys/seal.js';
+import { kekFromBytes, keyringOf } from '../../src/keys/seal.js';
 
-const kek = kekFromBytes(randomBytes(32));
+const kek = keyringOf([kekFromBytes(randomBytes(32))]);
 const T0 = new Date('2030-01-01T00:00:00Z');
 
 async function key(state: KeyRecord['state'] = 'active'): Promise<KeyRecord> {

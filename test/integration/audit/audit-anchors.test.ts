@@ -10,7 +10,7 @@ import { createAuditLog, type AuditLog } from '../../../src/audit/audit-log.js';
 import { createAnchorer, type Anchorer } from '../../../src/audit/anchorer.js';
 import { readAnchors } from '../../../src/audit/anchor-file.js';
 import { GENESIS, legacyHash } from '../../../src/audit/chain.js';
-import { kekFromBytes } from '../../../src/keys/seal.js';
+import { kekFromBytes, keyringOf } from '../../../src/keys/seal.js';
 import type { Logger } from '../../../src/logging/create-logger.js';
 import { openStore, type Store } from '../../../src/store/open-store.js';
 import { uniqueMongoUri } from '../../helpers/engines.js';
@@ -36,8 +36,10 @@ const appendSome = async (count: number): Promise<void> => {
   for (let i = 0; i < count; i++) await log.append({ actor: 'client:ops', action: 'test.event', reason: `event ${i}`, outcome: 'ok' });
 };
 
+const keyring = keyringOf([kekFromBytes(randomBytes(32))]);
+
 beforeAll(async () => {
-  store = await openStore(uri, kekFromBytes(randomBytes(32)));
+  store = await openStore(uri, keyring);
   raw = await mongoose.createConnection(uri).asPromise();
 }, 15_000);
 
@@ -124,7 +126,7 @@ describe('audit anchors', () => {
   it('anchors signed under another deployment\'s key do not count', async () => {
     await appendSome(2);
     await anchorer.anchor('test');
-    const other = await openStore(uniqueMongoUri('anchors2'), kekFromBytes(randomBytes(32)));
+    const other = await openStore(uniqueMongoUri('anchors2'), keyringOf([kekFromBytes(randomBytes(32))]));
     try {
       expect((await readAnchors(file, other.secrets.auditAnchors)).newest).toBeUndefined();
     } finally {
@@ -141,7 +143,7 @@ describe('audit anchors', () => {
 
 describe('appending on a real engine', () => {
   it('two instances appending at once (two connections, 60 events each) make one gap-free chain', async () => {
-    const second = await openStore(uri, kekFromBytes(randomBytes(32)));
+    const second = await openStore(uri, keyring);
     try {
       const other = createAuditLog(second.audit, store.secrets.auditChain);
       await Promise.all(Array.from({ length: 120 }, (_, i) => (i % 2 ? log : other).append({ actor: `system:w${i % 2}`, action: 'test.race', outcome: 'ok', detail: { i } })));

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes, scryptSync } from 'node:crypto';
 import type { ClientMetadata } from 'oidc-provider';
-import { kekFromBytes, SealError } from '../../../src/keys/seal.js';
+import { kekFromBytes, keyringOf, SealError } from '../../../src/keys/seal.js';
 import { AccountExistsError, UnknownAccountError } from '../../../src/store/account-store.js';
 import { ClientExistsError, ClientStore, PublicClientError, UnknownClientError } from '../../../src/store/client-store.js';
 import { WeakSecretError } from '../../../src/store/client-secret.js';
@@ -15,7 +15,7 @@ let store: Store;
 const announced = { clients: [] as string[], accounts: [] as string[] };
 
 beforeAll(async () => {
-  store = await openStore(uri, kekFromBytes(randomBytes(32)), {
+  store = await openStore(uri, keyringOf([kekFromBytes(randomBytes(32))]), {
     hooks: {
       onClientChanged: async (id) => { announced.clients.push(id); },
       onAccountChanged: async (sub) => { announced.accounts.push(sub); },
@@ -125,7 +125,7 @@ describe('clients', () => {
   });
 
   it('an instance with another KEK cannot read the secret', async () => {
-    const other = new ClientStore(store.connection, kekFromBytes(randomBytes(32)));
+    const other = new ClientStore(store.connection, keyringOf([kekFromBytes(randomBytes(32))]));
     await expect(other.find('svc')).rejects.toBeInstanceOf(SealError);
   });
 

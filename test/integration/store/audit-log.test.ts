@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
 import { createAuditLog, type AuditLog } from '../../../src/audit/audit-log.js';
-import { kekFromBytes } from '../../../src/keys/seal.js';
+import { kekFromBytes, keyringOf } from '../../../src/keys/seal.js';
 import { openStore, type Store } from '../../../src/store/open-store.js';
 import { uniqueMongoUri } from '../../helpers/engines.js';
 import { dropDatabase } from '../../helpers/database.js';
@@ -12,7 +12,7 @@ let store: Store;
 let log: AuditLog;
 
 beforeAll(async () => {
-  store = await openStore(uri, kekFromBytes(randomBytes(32)));
+  store = await openStore(uri, keyringOf([kekFromBytes(randomBytes(32))]));
   log = createAuditLog(store.audit, store.secrets.auditChain);
 }, 15_000);
 

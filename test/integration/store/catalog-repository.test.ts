@@ -3,14 +3,14 @@ import { randomBytes } from 'node:crypto';
 import { reconcile, type ReconcileResult } from '../../../src/catalog/reconcile.js';
 import type { KeyRecord } from '../../../src/keys/catalog.js';
 import type { Policy } from '../../../src/keys/policy.js';
-import { kekFromBytes } from '../../../src/keys/seal.js';
+import { kekFromBytes, keyringOf } from '../../../src/keys/seal.js';
 import { CatalogCorruptError, CatalogRepository } from '../../../src/store/catalog-repository.js';
 import { openStore, type Store } from '../../../src/store/open-store.js';
 import { uniqueMongoUri } from '../../helpers/engines.js';
 import { dropDatabase } from '../../helpers/database.js';
 
 const uri = uniqueMongoUri('catalog');
-const kek = kekFromBytes(randomBytes(32));
+const kek = keyringOf([kekFromBytes(randomBytes(32))]);
 const POLICY: Policy = { algorithms: ['ES256', 'EdDSA'], rotationInterval: 100, prePublish: 20, overlap: 10 };
 const T0 = Date.parse('2030-01-01T00:00:00Z');
 const at = (seconds: number): Date => new Date(T0 + seconds * 1000);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Adapter } from 'oidc-provider';
-import { kekFromBytes } from '../../../src/keys/seal.js';
+import { kekFromBytes, keyringOf } from '../../../src/keys/seal.js';
 import { openStore, type Store } from '../../../src/store/open-store.js';
 import { deleteArtifactsOf, deleteExpiredArtifacts } from '../../../src/store/oidc-adapter.js';
 import { BearerValues } from '../../../src/store/bearer-values.js';
@@ -15,7 +15,7 @@ let store: Store;
 let stored: (value: string) => string;
 
 beforeAll(async () => {
-  store = await openStore(uri, kekFromBytes(randomBytes(32)));
+  store = await openStore(uri, keyringOf([kekFromBytes(randomBytes(32))]));
   const bearer = new BearerValues(store.secrets.artifactIds);
   stored = (value) => bearer.hash(value);
 }, 15_000);

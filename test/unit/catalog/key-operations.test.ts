@@ -9,13 +9,13 @@ import { reconcile } from '../../../src/catalog/reconcile.js';
 import { generateOnDemand } from '../../../src/catalog/spare-keys.js';
 import type { Catalog } from '../../../src/keys/catalog.js';
 import type { Policy } from '../../../src/keys/policy.js';
-import { kekFromBytes } from '../../../src/keys/seal.js';
+import { kekFromBytes, keyringOf } from '../../../src/keys/seal.js';
 import { createLogger } from '../../../src/logging/create-logger.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
 import { MemoryCatalogStore } from '../../helpers/memory-catalog-store.js';
 import { MemoryAuditStore, MemoryEmergencyRequests } from '../../helpers/memory-stores.js';
 
-const kek = kekFromBytes(randomBytes(32));
+const kek = keyringOf([kekFromBytes(randomBytes(32))]);
 const POLICY: Policy = { algorithms: ['ES256'], rotationInterval: 3600, prePublish: 600, overlap: 300 };
 const HOUR = 3600_000;
 const sam = userPrincipal('sam', 'console');
@@ -45,7 +45,7 @@ describe('the catalog operations, on a fake clock', () => {
     const trail = createAuditTrail(auditLog, createLogger({ level: 'error', production: false }), clock.date);
     await reconcile(store, POLICY, kek, clock.date);
     operations = createKeyOperations({
-      repo: store, auditLog, audit: trail, policy: POLICY, kek, now: clock.date, freshKey: generateOnDemand(kek),
+      repo: store, auditLog, audit: trail, policy: POLICY, keyring: kek, now: clock.date, freshKey: generateOnDemand(kek),
       rotationMinInterval: 3600, countLiveGrants: async () => 7,
     });
     const requests = new MemoryEmergencyRequests();

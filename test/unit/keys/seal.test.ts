@@ -2,10 +2,13 @@ import { describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { base64url, calculateJwkThumbprint, compactVerify, CompactSign, importJWK } from 'jose';
 import { generateKey } from '../../../src/keys/generate-key.js';
-import { kekFromBytes, seal, SealError, sealJwk, unseal, unsealJwk } from '../../../src/keys/seal.js';
+import { kekFromBytes, keyringOf, reseal, seal, sealedUnder, SealError, sealJwk, unseal, unsealJwk, type Kek } from '../../../src/keys/seal.js';
+import { KeyringError } from '../../../src/keys/keyring.js';
 import type { Algorithm } from '../../../src/keys/algorithms.js';
 
-const newKek = () => kekFromBytes(randomBytes(32));
+/** A keyring of one KEK, carrying that KEK's id for the assertions. */
+const ringOf = (kek: Kek) => ({ ...keyringOf([kek]), id: kek.id });
+const newKek = () => ringOf(kekFromBytes(randomBytes(32)));
 
 /** Rewrites one base64url segment of a compact JWE. */
 function withSegment(jwe: string, index: number, change: (bytes: Uint8Array) => Uint8Array): string {
@@ -55,7 +58,7 @@ describe('sealing secrets under the KEK', () => {
 
   it('a different KEK that claims the right id still cannot open it', async () => {
     const right = newKek();
-    const impostor = { id: right.id, key: randomBytes(32) };
+    const impostor = ringOf({ id: right.id, key: randomBytes(32) });
     await expectRefused(unseal(await seal('s', right, 'key:abc'), impostor, 'key:abc'), 'key:abc');
   });
 
@@ -137,5 +140,51 @@ describe('generating a signing key', () => {
     const record = await generateKey('EdDSA', schedule, kek);
     const other = newKek();
     await expectRefused(unsealJwk(record.sealedPrivateJwk!, other, record.kid), kek.id, other.id);
+  });
+});
+
+describe('a keyring of several KEKs: the first seals, every one opens', () => {
+  const [a, b, c] = [kekFromBytes(randomBytes(32)), kekFromBytes(randomBytes(32)), kekFromBytes(randomBytes(32))];
+
+  it('a value sealed under the old KEK still opens once a new KEK is put first', async () => {
+    const sealed = await seal('the secret', keyringOf([a]), 'client:svc');
+    await expect(unseal(sealed, keyringOf([b, a]), 'client:svc')).resolves.toBe('the secret');
+  });
+
+  it('new values are sealed under the first KEK, named in the header', async () => {
+    const sealed = await seal('s', keyringOf([b, a]), 'client:svc');
+    expect(sealedUnder(sealed)).toBe(b.id);
+    await expect(unseal(sealed, keyringOf([b]), 'client:svc')).resolves.toBe('s');
+    await expectRefused(unseal(sealed, keyringOf([a]), 'client:svc'), b.id, 'not in KEK/KEK_FILE');
+  });
+
+  it('a value sealed under a KEK the keyring lacks is refused in one line naming that KEK', async () => {
+    const sealed = await seal('s', keyringOf([a]), 'key:abc');
+    const error = await unseal(sealed, keyringOf([b, c]), 'key:abc').then(() => undefined, (err: unknown) => err as Error);
+    expect(error).toBeInstanceOf(SealError);
+    expect(error!.message).toContain(`sealed under KEK ${a.id}, which is not in KEK/KEK_FILE`);
+    expect(error!.message).not.toContain('\n');
+  });
+
+  it('resealing moves a value under the first KEK, and leaves one already there alone', async () => {
+    const old = await seal('s', keyringOf([a]), 'key:abc');
+    const moved = await reseal(old, keyringOf([b, a]), 'key:abc');
+    expect(sealedUnder(moved!)).toBe(b.id);
+    await expect(unseal(moved!, keyringOf([b]), 'key:abc')).resolves.toBe('s');
+    await expect(reseal(moved!, keyringOf([b, a]), 'key:abc')).resolves.toBeUndefined();
+  });
+
+  it('resealing still checks the binding: a value moved to another record is not laundered', async () => {
+    const old = await seal('s', keyringOf([a]), 'client:one');
+    await expectRefused(reseal(old, keyringOf([b, a]), 'client:two'), 'client:one', 'client:two');
+  });
+
+  it('the KEK id of a sealed value is read without opening it; anything else has none', () => {
+    expect(sealedUnder('not a sealed value')).toBeUndefined();
+  });
+
+  it('an empty keyring and a KEK given twice are refused', () => {
+    expect(() => keyringOf([])).toThrow(KeyringError);
+    expect(() => keyringOf([a, b, kekFromBytes(Buffer.from(a.key))])).toThrow(/KEK 3 .* given twice/);
   });
 });

@@ -10,6 +10,7 @@ const REAL_DEFAULTS = resolve(dirname(fileURLToPath(import.meta.url)), '../../..
 const MINUTE = 60;
 const HOUR = 3600;
 const DAY = 86400;
+const KEY_A = Buffer.alloc(32, 1).toString('base64');
 
 let root: string;
 
@@ -60,7 +61,7 @@ describe('settings with nothing but the shipped defaults', () => {
     expect(settings.mongodbUri).toBe('mongodb://127.0.0.1:27017/rotor');
     expect(settings.redisUrl).toBe('redis://127.0.0.1:6379');
     expect(settings.kekFile).toBe(join(root, 'keys/kek'));
-    expect(settings.kekBase64).toBeUndefined();
+    expect(settings.kekList).toBeUndefined();
     expect(settings.logLevel).toBe('info');
     expect(settings.production).toBe(false);
     expect(settings.keys).toEqual({ algorithms: ['RS256'], rotationInterval: 30 * DAY, prePublish: 2 * DAY, overlap: DAY, tick: 30 });
@@ -132,7 +133,7 @@ describe('the environment wins over the files', () => {
       ISSUER: 'https://id.example.com/',
       MONGODB_URI: 'mongodb://db.example.com:27017/prod',
       REDIS_URL: 'rediss://cache.example.com:6380',
-      KEK: 'a2V5',
+      KEK: KEY_A,
       KEK_FILE: 'secrets/kek',
       LOG_LEVEL: 'debug',
     });
@@ -140,7 +141,7 @@ describe('the environment wins over the files', () => {
     expect(settings.issuer).toBe('https://id.example.com');
     expect(settings.mongodbUri).toBe('mongodb://db.example.com:27017/prod');
     expect(settings.redisUrl).toBe('rediss://cache.example.com:6380');
-    expect(settings.kekBase64).toBe('a2V5');
+    expect(settings.kekList).toEqual([KEY_A]);
     expect(settings.kekFile).toBe(join(root, 'secrets/kek'));
     expect(settings.logLevel).toBe('debug');
   });
@@ -325,7 +326,7 @@ describe('the environment, validated by one schema', () => {
 
   it('an empty variable counts as unset, as shells and compose files make them', () => {
     const settings = loadSettings(root, { PORT: '', LOG_LEVEL: '', MONGODB_URI: '', KEK: '', ROTOR_ROLE: '' });
-    expect([settings.port, settings.logLevel, settings.mongodbUri, settings.kekBase64, settings.role]).toEqual([3000, 'info', 'mongodb://127.0.0.1:27017/rotor', undefined, 'all']);
+    expect([settings.port, settings.logLevel, settings.mongodbUri, settings.kekList, settings.role]).toEqual([3000, 'info', 'mongodb://127.0.0.1:27017/rotor', undefined, 'all']);
   });
 
   it('a caller may choose its own default log level (the CLI is quieter)', () => {
