@@ -74,7 +74,8 @@ export async function startInstance(settings: Settings, kek: Kek, logger: Logger
 
   const spares = new SpareKeys(kek);
   const controls = createControls(settings, store, kek, logger, now, spares.take);
-  const { catalog, transitions } = await reconcile(store.catalog, settings.keys, kek, now);
+  // Start-up is where a changed policy comes in: the catalog follows it from here on.
+  const { catalog, transitions } = await reconcile(store.catalog, settings.keys, kek, now, { adopt: true });
   await auditTransitions(controls.audit, 'system:startup', catalog.version, transitions);
   if (role !== 'worker') {
     spares.warm(settings.keys.algorithms);
