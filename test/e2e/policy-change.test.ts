@@ -1,0 +1,164 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { setTimeout as sleep } from 'node:timers/promises';
+import mongoose from 'mongoose';
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
+import { freePort, startServer, writeConfig, type RunningServer } from '../helpers/server.js';
+import { cliJson } from '../helpers/cli.js';
+import { newKek, uniqueMongoUri } from '../helpers/engines.js';
+import { pkcePair, tokenRequest } from '../helpers/browser.js';
+import { dropDatabase, dumpDatabase } from '../helpers/database.js';
+import { CatalogRepository } from '../../src/store/catalog-repository.js';
+import type { Catalog, KeyRecord } from '../../src/keys/catalog.js';
+import { DROPPED_REASON } from '../../src/keys/plan.js';
+
+const SECRET = 'svc-secret-0123456789-abcdefghijkl';
+const SECOND = 1000;
+
+/**
+ * Short times that satisfy the start-up rules (prePublish >= maxAge + tick, overlap >= TTL +
+ * skew), with tokens that outlive a restart.
+ */
+const policy = (keys: Record<string, unknown>): Record<string, unknown> => ({
+  keys: { rotationInterval: '60s', prePublish: '4s', overlap: '10s', tick: '1s', ...keys },
+  jwks: { maxAge: '2s' },
+  tokens: { accessTokenTTL: '8s', idTokenTTL: '8s', clockSkew: '1s' },
+  catalog: { pollInterval: '1s' },
+});
+
+async function loadCatalog(uri: string): Promise<Catalog> {
+  const connection = await mongoose.createConnection(uri, { serverSelectionTimeoutMS: 3000 }).asPromise();
+  try {
+    return (await new CatalogRepository(connection).load())!;
+  } finally {
+    await connection.close();
+  }
+}
+
+const keyOf = (catalog: Catalog, kid: string): KeyRecord => catalog.keys.find((key) => key.kid === kid)!;
+const seconds = (from: Date, to: Date): number => (to.getTime() - from.getTime()) / SECOND;
+
+async function jwks(url: string): Promise<JSONWebKeySet> {
+  return (await (await fetch(`${url}/jwks`)).json()) as JSONWebKeySet;
+}
+
+async function accessToken(url: string): Promise<string> {
+  const { status, body } = await tokenRequest(url, { grant_type: 'client_credentials' }, ['svc', SECRET]);
+  if (status !== 200) throw new Error(`token at ${url}: ${status} ${JSON.stringify(body)}`);
+  return body.access_token as string;
+}
+
+async function verifyAt(url: string, token: string, issuer: string): Promise<void> {
+  await jwtVerify(token, createLocalJWKSet(await jwks(url)), { issuer, audience: `${issuer}/api`, typ: 'at+jwt' });
+}
+
+/** Polls until `check` holds, or fails with what it last saw. */
+async function eventually<T>(what: string, read: () => Promise<T>, check: (value: T) => boolean, ms = 20 * SECOND): Promise<T> {
+  const deadline = Date.now() + ms;
+  let value = await read();
+  while (!check(value)) {
+    if (Date.now() > deadline) throw new Error(`${what}: still ${JSON.stringify(value)}`);
+    await sleep(250);
+    value = await read();
+  }
+  return value;
+}
+
+/** One deployment: a database, a KEK, a fixed port and issuer, restarted with other configurations. */
+class Deployment {
+  readonly mongodbUri: string;
+  readonly kek = newKek();
+  readonly servers: RunningServer[] = [];
+  issuer = '';
+  port = 0;
+
+  constructor(label: string) {
+    this.mongodbUri = uniqueMongoUri(label);
+  }
+
+  async start(config: Record<string, unknown>, port?: number): Promise<RunningServer> {
+    if (!this.port) {
+      this.port = await freePort();
+      this.issuer = `http://127.0.0.1:${this.port}`;
+    }
+    const server = await startServer({ mongodbUri: this.mongodbUri, kek: this.kek, config, issuer: this.issuer, port: port ?? this.port });
+    this.servers.push(server);
+    return server;
+  }
+
+  cli(config: Record<string, unknown>): Record<string, string> {
+    return { MONGODB_URI: this.mongodbUri, KEK: this.kek, ROTOR_CONFIG: writeConfig(config) };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.servers.map((server) => server.stop()));
+    await dropDatabase(this.mongodbUri);
+  }
+}
+
+describe('a family dropped from keys.algorithms, on restart', () => {
+  const deployment = new Deployment('dropfamily');
+  afterAll(() => deployment.close());
+
+  it('stops signing at once, stays in /jwks for overlap, then leaves it and its private part leaves the database', async () => {
+    const rsOnly = policy({ algorithms: ['RS256'] });
+    const first = await deployment.start(rsOnly);
+    const { issuer } = deployment;
+    await cliJson(['clients', 'add', '--client-id', 'svc', '--client-secret', SECRET, '--scope', 'api:read'], deployment.cli(rsOnly));
+    const before = await accessToken(first.url);
+    const rsKid = String(decodeProtectedHeader(before).kid);
+    expect(decodeProtectedHeader(before).alg).toBe('RS256');
+    const sealed = keyOf(await loadCatalog(deployment.mongodbUri), rsKid).sealedPrivateJwk!;
+    expect(sealed).toEqual(expect.any(String));
+    await first.stop();
+
+    const restartedAt = new Date();
+    const server = await deployment.start(policy({ algorithms: ['ES256'] }));
+    const after = await accessToken(server.url);
+    expect(decodeProtectedHeader(after).alg).toBe('ES256');
+    const published = (await jwks(server.url)).keys.map((key) => key.kid);
+    expect(published).toEqual(expect.arrayContaining([rsKid, decodeProtectedHeader(after).kid]));
+    await verifyAt(server.url, before, issuer);
+    await verifyAt(server.url, after, issuer);
+
+    const dropped = keyOf(await loadCatalog(deployment.mongodbUri), rsKid);
+    expect(dropped).toMatchObject({ state: 'retiring', reason: DROPPED_REASON });
+    expect(dropped.retiresAt.getTime()).toBeGreaterThanOrEqual(restartedAt.getTime());
+    expect(seconds(dropped.retiresAt, dropped.removesAt)).toBe(10);
+    const discovery = (await (await fetch(`${server.url}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
+    expect(discovery.id_token_signing_alg_values_supported).toEqual(['ES256']);
+
+    // The periodic job keeps RS256 published until its overlap is over, then retires it.
+    expect(Date.now()).toBeLessThan(dropped.removesAt.getTime());
+    await eventually('RS256 key in /jwks', async () => (await jwks(server.url)).keys.map((key) => key.kid), (kids) => !kids.includes(rsKid));
+    expect(Date.now()).toBeGreaterThanOrEqual(dropped.removesAt.getTime());
+    const catalog = await loadCatalog(deployment.mongodbUri);
+    expect(keyOf(catalog, rsKid)).toMatchObject({ state: 'retired', sealedPrivateJwk: null });
+    expect(catalog.keys.filter((key) => key.alg === 'RS256' && key.state !== 'retired')).toEqual([]);
+    expect(JSON.stringify(await dumpDatabase(deployment.mongodbUri))).not.toContain(sealed);
+    expect(decodeProtectedHeader(await accessToken(server.url)).alg).toBe('ES256');
+  }, 60_000);
+
+  it('a client registered for ID tokens in the dropped algorithm gets a clear error, not a 500', async () => {
+    const connection = await mongoose.createConnection(deployment.mongodbUri, { serverSelectionTimeoutMS: 3000 }).asPromise();
+    const redirectUri = 'http://127.0.0.1:9/cb';
+    try {
+      await connection.db!.collection('clients').insertOne({
+        _id: 'pinned' as never,
+        metadata: JSON.stringify({
+          client_id: 'pinned', token_endpoint_auth_method: 'none', redirect_uris: [redirectUri], grant_types: ['authorization_code'],
+          response_types: ['code'], scope: 'openid', id_token_signed_response_alg: 'RS256',
+        }),
+        sealedSecret: null,
+        createdAt: new Date(),
+      });
+    } finally {
+      await connection.close();
+    }
+    const { challenge } = pkcePair();
+    const params = new URLSearchParams({ client_id: 'pinned', redirect_uri: redirectUri, response_type: 'code', scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256', state: 'abc' });
+    const res = await fetch(`${deployment.servers.at(-1)!.url}/auth?${params}`, { redirect: 'manual' });
+    const body = await res.text();
+    expect(res.status).toBe(400);
+    expect(body).toContain('id_token_signed_response_alg');
+  });
+});
