@@ -162,3 +162,54 @@ describe('a family dropped from keys.algorithms, on restart', () => {
     expect(body).toContain('id_token_signed_response_alg');
   });
 });
+
+describe('changed durations, on restart', () => {
+  const deployment = new Deployment('durations');
+  afterAll(() => deployment.close());
+
+  it('apply to the keys already scheduled: a longer interval moves the end later, a shorter one sooner; an overlap grows but never shrinks', async () => {
+    const es = (keys: Record<string, unknown>): Record<string, unknown> => policy({ algorithms: ['ES256'], ...keys });
+    const initial = es({ rotationInterval: '60s', overlap: '20s' });
+    let server = await deployment.start(initial);
+    // A planned rotation now, so that one key is retiring and one active when the policy changes.
+    const { key: rotated } = await cliJson<{ key: { kid: string } }>(['keys', 'rotate', '--reason', 'test'], deployment.cli(initial));
+    const promoted = await eventually('the rotated key', () => loadCatalog(deployment.mongodbUri), (c) => keyOf(c, rotated.kid).state === 'active');
+    const old = promoted.keys.find((key) => key.state === 'retiring')!;
+    const activatedAt = keyOf(promoted, rotated.kid).activatesAt;
+    expect(seconds(old.retiresAt, old.removesAt)).toBe(20);
+    await server.stop();
+
+    // Longer interval, shorter overlap: the active key signs 120 s; no key's overlap shrinks.
+    server = await deployment.start(es({ rotationInterval: '120s', overlap: '10s' }));
+    let catalog = await loadCatalog(deployment.mongodbUri);
+    expect(keyOf(catalog, old.kid)).toMatchObject({ state: 'retiring', retiresAt: old.retiresAt, removesAt: old.removesAt });
+    expect(keyOf(catalog, rotated.kid)).toMatchObject({ state: 'active', activatesAt: activatedAt });
+    expect(seconds(activatedAt, keyOf(catalog, rotated.kid).retiresAt)).toBe(120);
+    expect(seconds(keyOf(catalog, rotated.kid).retiresAt, keyOf(catalog, rotated.kid).removesAt)).toBe(20);
+    await server.stop();
+
+    // Shorter interval, longer overlap: the active key ends 20 s after it started; both keys stay 30 s after they stop signing.
+    server = await deployment.start(es({ rotationInterval: '20s', overlap: '30s' }));
+    catalog = await loadCatalog(deployment.mongodbUri);
+    expect(keyOf(catalog, old.kid)).toMatchObject({ state: 'retiring', retiresAt: old.retiresAt });
+    expect(seconds(old.retiresAt, keyOf(catalog, old.kid).removesAt)).toBe(30);
+    const active = keyOf(catalog, rotated.kid);
+    expect(seconds(activatedAt, active.retiresAt)).toBe(20);
+    expect(seconds(active.retiresAt, active.removesAt)).toBe(30);
+    const jwksMaxAge = Number(/max-age=(\d+)/.exec((await fetch(`${server.url}/jwks`)).headers.get('cache-control')!)![1]);
+    expect(jwksMaxAge).toBeLessThanOrEqual(2);
+
+    // The periodic job then rotates on the new schedule: the successor is published prePublish before, and signs at the new end.
+    const rotatedAgain = await eventually('the next rotation', () => loadCatalog(deployment.mongodbUri), (c) => keyOf(c, rotated.kid).state === 'retiring', 30 * SECOND);
+    const successor = rotatedAgain.keys.find((key) => key.state === 'active')!;
+    // (The job runs every second: a transition happens at the first run at or after its time.)
+    expect(seconds(active.retiresAt, successor.activatesAt)).toBeGreaterThanOrEqual(0);
+    expect(seconds(active.retiresAt, successor.activatesAt)).toBeLessThan(3);
+    expect(seconds(successor.createdAt, successor.activatesAt)).toBeGreaterThanOrEqual(4);
+    expect(seconds(successor.activatesAt, successor.retiresAt)).toBe(20);
+    expect(seconds(successor.retiresAt, successor.removesAt)).toBe(30);
+    const retired = keyOf(rotatedAgain, rotated.kid);
+    expect(retired.retiresAt).toEqual(successor.activatesAt);
+    expect(seconds(retired.retiresAt, retired.removesAt)).toBe(30);
+  }, 90_000);
+});
