@@ -213,3 +213,87 @@ describe('changed durations, on restart', () => {
     expect(seconds(retired.retiresAt, retired.removesAt)).toBe(30);
   }, 90_000);
 });
+
+describe('a rolling deploy that changes keys.algorithms', () => {
+  const deployment = new Deployment('rolling');
+  let connection: mongoose.Connection | undefined;
+  afterAll(async () => {
+    await connection?.close();
+    await deployment.close();
+  });
+
+  it('two instances on different policies at once: every token either issues verifies against /jwks for its whole life', async () => {
+    const rs = policy({ algorithms: ['RS256'], rotationInterval: '10s' });
+    const es = policy({ algorithms: ['ES256'], rotationInterval: '10s' });
+    let a = await deployment.start(rs);
+    let b = await deployment.start(rs, await freePort());
+    const { issuer } = deployment;
+    await cliJson(['clients', 'add', '--client-id', 'svc', '--client-secret', SECRET, '--scope', 'api:read'], deployment.cli(rs));
+    connection = await mongoose.createConnection(deployment.mongodbUri, { serverSelectionTimeoutMS: 3000 }).asPromise();
+    const repo = new CatalogRepository(connection);
+
+    const failures: string[] = [];
+    const live: Array<{ token: string; exp: number; from: string }> = [];
+    const issued: Array<{ at: number; alg: string; by: string }> = [];
+    const states = new Map<string, string[]>();
+    const steps: Array<{ after: number; run: () => Promise<void> }> = [
+      // The new policy reaches B first; A, still on the old one, keeps serving.
+      { after: 2, run: async () => { await b.stop(); b = await deployment.start(es, b.port); } },
+      // A crashes and comes back on the old policy mid-deploy: it takes the catalog back to RS256 for a while.
+      { after: 8, run: async () => { await a.kill(); a = await deployment.start(rs, a.port); } },
+      // Then A gets the new policy too.
+      { after: 14, run: async () => { await a.stop(); a = await deployment.start(es, a.port); } },
+    ];
+    const started = Date.now();
+    for (let n = 0; Date.now() - started < 30 * SECOND; n++) {
+      const elapsed = (Date.now() - started) / SECOND;
+      if (steps[0] && elapsed >= steps[0].after) await steps.shift()!.run();
+      const instance = n % 2 === 0 ? a : b;
+      const by = instance === a ? 'a' : 'b';
+      let token: string;
+      try {
+        token = await accessToken(instance.url);
+      } catch (err) {
+        failures.push((err as Error).message);
+        continue;
+      }
+      issued.push({ at: (Date.now() - started) / SECOND, alg: String(decodeProtectedHeader(token).alg), by });
+      live.push({ token, exp: decodeJwt(token).exp!, from: by });
+      const sets = await Promise.all([jwks(a.url), jwks(b.url)]);
+      const now = Date.now() / SECOND;
+      live.splice(0, live.length, ...live.filter((entry) => entry.exp - now > 0.5));
+      for (const entry of live) {
+        for (const [i, set] of sets.entries()) {
+          await jwtVerify(entry.token, createLocalJWKSet(set), { issuer, audience: `${issuer}/api`, typ: 'at+jwt' })
+            .catch((err: Error) => failures.push(`${decodeProtectedHeader(entry.token).alg} ${decodeProtectedHeader(entry.token).kid} from ${entry.from}, at ${'ab'[i]}'s /jwks: ${err.message}`));
+        }
+      }
+      const catalog = (await repo.load())!;
+      if (!catalog.keys.some((key) => key.state === 'active')) failures.push(`version ${catalog.version}: no active key`);
+      for (const key of catalog.keys) {
+        const seen = states.get(key.kid) ?? [];
+        if (seen.at(-1) !== key.state) states.set(key.kid, [...seen, key.state]);
+        if ((key.sealedPrivateJwk === null) !== (key.state === 'retired' || key.state === 'revoked')) failures.push(`${key.kid} is ${key.state} with its private part ${key.sealedPrivateJwk ? 'kept' : 'gone'}`);
+      }
+      await sleep(100);
+    }
+    expect(failures).toEqual([]);
+    expect(issued.length).toBeGreaterThan(80);
+    // States only move forward (a key may be created and gone between two looks).
+    const order = ['pending', 'active', 'retiring', 'retired'];
+    for (const [kid, path] of states) {
+      const forward = path.every((state, i) => i === 0 || order.indexOf(state) > order.indexOf(path[i - 1]!));
+      expect([kid, path, forward]).toEqual([kid, path, true]);
+    }
+    // While B alone had the new policy, both instances signed ES256: A has no RS256 key left to sign with.
+    expect(issued.filter((entry) => entry.at > 3 && entry.at < 7).map((entry) => entry.alg)).toEqual(expect.arrayContaining(['ES256']));
+    expect(issued.filter((entry) => entry.at > 3 && entry.at < 7 && entry.alg !== 'ES256')).toEqual([]);
+    expect(a.output() + b.output()).toContain('no algorithm of keys.algorithms has an active key');
+    // Once the deploy is over, nothing signs RS256 and every RS256 key has left the JWKS and the database.
+    expect(issued.filter((entry) => entry.at > 16).every((entry) => entry.alg === 'ES256')).toBe(true);
+    const settled = await eventually('RS256 keys', async () => (await repo.load())!, (c) => c.keys.every((key) => key.alg !== 'RS256' || key.state === 'retired'));
+    expect(settled.keys.filter((key) => key.alg === 'RS256').length).toBeGreaterThanOrEqual(2);
+    expect(settled.keys.filter((key) => key.alg === 'RS256' && key.sealedPrivateJwk !== null)).toEqual([]);
+    expect((await jwks(a.url)).keys.every((key) => key.alg === 'ES256')).toBe(true);
+  }, 120_000);
+});
