@@ -92,7 +92,8 @@ export async function startInstance(settings: Settings, keyring: Keyring, logger
     logger.log(store.rootCreated === 'upgrade' ? 'warn' : 'info', 'created the deployment\'s root secret', { why: store.rootCreated, kekId: keyring.sealing.id });
     await controls.audit.record({ actor: 'system:startup', action: 'secrets.root.created', target: 'root', outcome: 'ok', detail: { why: store.rootCreated, kekId: keyring.sealing.id } });
   }
-  const { catalog, transitions } = await reconcile(store.catalog, settings.keys, keyring, now);
+  // Start-up is where a changed policy comes in: the catalog follows it from here on.
+  const { catalog, transitions } = await reconcile(store.catalog, settings.keys, keyring, now, { adopt: true });
   await auditTransitions(controls.audit, 'system:startup', catalog.version, transitions);
   const sealed = await controls.auditLog.sealUnkeyed('system:startup');
   if (sealed) logger.warn('audit chain keyed from here on: the events before it were written unkeyed by an older version', { seq: sealed.seq });

@@ -1,11 +1,26 @@
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { Transition } from '../keys/plan.js';
 
+type Detail = Record<string, string> | undefined;
+
+function detailOf(transition: Transition): Detail {
+  switch (transition.type) {
+    case 'create':
+      return { state: transition.schedule.state, activatesAt: transition.schedule.activatesAt.toISOString() };
+    case 'reschedule':
+      return { activatesAt: transition.activatesAt.toISOString(), retiresAt: transition.retiresAt.toISOString(), removesAt: transition.removesAt.toISOString() };
+    case 'demote':
+    case 'retire':
+      return transition.reason ? { reason: transition.reason } : undefined;
+    default:
+      return undefined;
+  }
+}
+
 /** Records each transition the reconciler applied as its own audit event. */
 export async function auditTransitions(audit: AuditTrail, actor: string, version: number, transitions: Transition[]): Promise<void> {
   for (const transition of transitions) {
     const target = transition.type === 'create' ? transition.alg : transition.kid;
-    const detail = transition.type === 'create' ? { state: transition.schedule.state, activatesAt: transition.schedule.activatesAt.toISOString() } : undefined;
-    await audit.record({ actor, action: `keys.${transition.type}`, target, version, outcome: 'ok', detail });
+    await audit.record({ actor, action: `keys.${transition.type}`, target, version, outcome: 'ok', detail: detailOf(transition) });
   }
 }

@@ -41,6 +41,8 @@ export function planRollover(catalog: Catalog, alg: Algorithm, compromisedKid: s
   if (!target) throw new EmergencyRefused(`no active ${alg} key to roll over`, 'ROTOR_NOTHING_TO_ROLL_OVER');
   const family = catalog.keys.filter((key) => key.alg === target.alg);
   const active = family.find((key) => key.state === 'active');
+  // A family with no signer (a start-up without it in keys.algorithms retired it) must not get one back.
+  if (!active) throw new EmergencyRefused(`no ${target.alg} key signs any more (its family was dropped from keys.algorithms): revoke ${target.kid} instead`, 'ROTOR_NOTHING_TO_ROLL_OVER');
   const pending = family.filter((key) => key.state === 'pending' && key.kid !== target.kid).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
   const successor = promotePending ? pending[0] : undefined;
   return {

@@ -1,5 +1,6 @@
 import Provider, { errors, type Adapter, type Client, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { JWK } from 'jose';
+import type { Algorithm } from '../keys/algorithms.js';
 import type { Settings } from '../settings/load-settings.js';
 import type { AccountStore } from '../store/account-store.js';
 import { isStoreDown } from '../store/connect.js';
@@ -31,6 +32,8 @@ export interface ProviderDeps {
 /** Keys for oidc-provider: the signers first (one per algorithm), then verify-only keys. */
 export interface ProviderKeys {
   jwks: JWK[];
+  /** The algorithms with a signer, best first: the only ones an ID token may be signed with. */
+  algorithms: readonly Algorithm[];
   signer: AccessTokenSigner;
 }
 
@@ -87,8 +90,11 @@ export function createProvider({ settings, adapter, accounts, cookieKeys, logger
       grant_types: ['authorization_code'],
       response_types: ['code'],
       token_endpoint_auth_method: 'client_secret_basic',
-      id_token_signed_response_alg: settings.keys.algorithms[0]!,
+      id_token_signed_response_alg: keys.algorithms[0]!,
     },
+    // Only what this instance signs with: a client registered for another algorithm (one the
+    // policy dropped) is refused as invalid_client_metadata instead of failing to sign.
+    enabledJWA: { idTokenSigningAlgValues: [...keys.algorithms] },
     extraClientMetadata: { properties: ROTOR_CLIENT_METADATA, validator: booleanMetadataValidator as never },
     // PKCE (S256) for every client that uses authorization_code, confidential ones included.
     pkce: { required: () => true },

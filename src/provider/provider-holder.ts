@@ -125,6 +125,10 @@ export class ProviderHolder {
       return { ...jwk };
     });
     this.#opened = opened;
+    const listed = this.#deps.settings.keys.algorithms;
+    if (!keys.algorithms.some((alg) => listed.includes(alg))) {
+      this.#deps.logger.warn('no algorithm of keys.algorithms has an active key: signing with the catalog\'s (an instance with another policy started later)', { version: catalog.version, listed, signing: keys.algorithms });
+    }
     const provider = createProvider(this.#deps, keys);
     for (const [kid, announced] of this.#revokedAhead) if (announced <= catalog.version) this.#revokedAhead.delete(kid);
     this.#stored = catalog;

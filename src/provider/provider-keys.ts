@@ -1,7 +1,7 @@
 import type { JWK } from 'jose';
-import type { Catalog } from '../keys/catalog.js';
+import { PUBLISHED_STATES, type Catalog } from '../keys/catalog.js';
 import { unsealJwk, type Keyring } from '../keys/seal.js';
-import type { Algorithm } from '../keys/algorithms.js';
+import { ALGORITHMS, type Algorithm } from '../keys/algorithms.js';
 import type { ProviderKeys } from './create-provider.js';
 
 export class NoActiveKeyError extends Error {
@@ -12,22 +12,37 @@ export class NoActiveKeyError extends Error {
 export type Unseal = (sealed: string, kid: string) => Promise<JWK>;
 
 /**
- * The private keys oidc-provider needs for one catalog version: the active key of each
- * algorithm first (these sign), then pending and retiring keys marked verify-only.
+ * The algorithms an instance signs with, best first: those of `listed` (its `keys.algorithms`)
+ * whose family has an active key. A family the catalog no longer keeps active never signs,
+ * whatever an instance lists. Only when none of `listed` is active (an instance on another
+ * policy started later, during a rolling deploy) does it sign with the catalog's active
+ * families instead: they are published, so its tokens verify, and it keeps serving.
  */
-export async function providerKeys(catalog: Catalog, algorithms: readonly Algorithm[], keyring: Keyring, open: Unseal = (sealed, kid) => unsealJwk(sealed, keyring, kid)): Promise<ProviderKeys> {
+export function signingAlgorithms(catalog: Catalog, listed: readonly Algorithm[]): Algorithm[] {
+  const active = new Set(catalog.keys.filter((key) => key.state === 'active' && key.sealedPrivateJwk).map((key) => key.alg));
+  const own = listed.filter((alg) => active.has(alg));
+  return own.length > 0 ? own : ALGORITHMS.filter((alg) => active.has(alg));
+}
+
+/**
+ * The private keys oidc-provider needs for one catalog version: the active key of each signing
+ * algorithm (`signingAlgorithms`) first, then every other published key marked verify-only.
+ */
+export async function providerKeys(catalog: Catalog, listed: readonly Algorithm[], keyring: Keyring, open: Unseal = (sealed, kid) => unsealJwk(sealed, keyring, kid)): Promise<ProviderKeys> {
+  const algorithms = signingAlgorithms(catalog, listed);
+  if (algorithms.length === 0) throw new NoActiveKeyError(`catalog version ${catalog.version} has no active key`);
   const signers: JWK[] = [];
   const verifiers: JWK[] = [];
   for (const alg of algorithms) {
-    const active = catalog.keys.find((key) => key.alg === alg && key.state === 'active');
-    if (!active?.sealedPrivateJwk) throw new NoActiveKeyError(`catalog version ${catalog.version} has no active ${alg} key`);
-    signers.push(await open(active.sealedPrivateJwk, active.kid));
+    const active = catalog.keys.find((key) => key.alg === alg && key.state === 'active')!;
+    signers.push(await open(active.sealedPrivateJwk!, active.kid));
   }
+  const signing = new Set(signers.map((jwk) => jwk.kid));
   for (const key of catalog.keys) {
-    if ((key.state === 'pending' || key.state === 'retiring') && key.sealedPrivateJwk && algorithms.includes(key.alg)) {
+    if (PUBLISHED_STATES.has(key.state) && key.sealedPrivateJwk && !signing.has(key.kid)) {
       verifiers.push({ ...(await open(key.sealedPrivateJwk, key.kid)), key_ops: ['verify'] });
     }
   }
   const first = signers[0]!;
-  return { jwks: [...signers, ...verifiers], signer: { alg: String(first.alg), kid: String(first.kid) } };
+  return { jwks: [...signers, ...verifiers], algorithms, signer: { alg: String(first.alg), kid: String(first.kid) } };
 }
