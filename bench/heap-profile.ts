@@ -6,9 +6,10 @@ import autocannon from 'autocannon';
 import { ROOT } from '../test/helpers/server.js';
 import { startBaseline, startRotor, type Alg, type Target } from './targets.js';
 import { CONNECTIONS, refreshTokenPool, rssMiB, scenarios, type Scenario } from './throughput.js';
-import { profileHeapSnapshot, type HeapProfile } from './heap-snapshot.js';
-import type { Tally } from './heap-graph.js';
-import type { MemorySample, ProbeRecord } from './memory-probe.js';
+import { profileHeapSnapshot } from './heap-snapshot.js';
+import type { ProbeRecord } from './memory-probe.js';
+import { procMemory } from './proc-memory.js';
+import { compare, memoryRow, type Phase, type Taken } from './heap-report.js';
 import { round } from './stats.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -17,29 +18,10 @@ const TOP_CLASSES = 15;
 const TOP_DIFFERENCES = 12;
 const TOP_PACKAGES = 12;
 const OUT = join(ROOT, '.data', 'heap-profile');
-const MiB = 1024 * 1024;
-
-type Phase = 'rest' | 'load';
-
-interface Taken {
-  /** The process's own figures just before the snapshot, and just after it. */
-  probe: ProbeRecord;
-  /** RSS split from /proc just before the snapshot, in MiB. */
-  rss: { total: number; anon: number; file: number };
-  /** Highest RSS sampled through the load (the phase's RSS for `rest`). */
-  peakRssMiB: number;
-  profile: HeapProfile;
-}
-
-function procRss(pid: number): { total: number; anon: number; file: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kib = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
-  return { total: round(kib('VmRSS') / 1024), anon: round(kib('RssAnon') / 1024), file: round(kib('RssFile') / 1024 + kib('RssShmem') / 1024) };
-}
 
 /** Sends SIGUSR2, waits for the probe's record (written once the snapshot is on disk), profiles and deletes the snapshot. */
 async function snapshot(target: Target, dir: string, peakRssMiB: number): Promise<Taken> {
-  const rss = procRss(target.pid);
+  const rss = procMemory(target.pid);
   process.kill(target.pid, 'SIGUSR2');
   const probeFile = join(dir, 'probe-1.json');
   const deadline = Date.now() + SNAPSHOT_TIMEOUT_MS;
@@ -91,46 +73,14 @@ async function profileTarget(start: (alg: Alg, env: Record<string, string>) => P
   return taken as Record<Phase, Taken>;
 }
 
-const mib = (bytes: number, digits = 2): number => round(bytes / MiB, digits);
-
-function memoryRow(name: string, taken: Taken): Record<string, number> {
-  const at = (sample: MemorySample): Record<string, number> => ({ heap_used_mib: mib(sample.memoryUsage.heapUsed), heap_total_mib: mib(sample.memoryUsage.heapTotal), external_mib: mib(sample.memoryUsage.external), array_buffers_mib: mib(sample.memoryUsage.arrayBuffers) });
-  const spaces = Object.fromEntries(Object.entries(taken.probe.before.spaces).filter(([, bytes]) => bytes > 0).map(([space, bytes]) => [`${space}_mib`, mib(bytes)]));
-  const prefixed = (values: Record<string, number>, prefix = ''): Record<string, number> => Object.fromEntries(Object.entries(values).map(([key, value]) => [`${name}_${prefix}${key}`, value]));
-  return {
-    ...prefixed({ rss_mib: taken.rss.total, rss_anon_mib: taken.rss.anon, rss_file_mib: taken.rss.file, rss_peak_mib: taken.peakRssMiB }),
-    ...prefixed(at(taken.probe.before)),
-    ...prefixed(spaces, 'space_'),
-    ...prefixed({ snapshot_mib: mib(taken.profile.totalBytes), snapshot_nodes: taken.profile.nodes, extra_native_mib: mib(taken.profile.extraNativeBytes) }),
-    ...prefixed(at(taken.probe.after), 'after_gc_'),
-  };
-}
-
-/** The keys worth a line: the largest on either side, and where Rotor holds the most beyond the baseline. */
-function comparedKeys(rotor: Record<string, Tally>, baseline: Record<string, Tally>, top: number, differences: number): string[] {
-  const keys = [...new Set([...Object.keys(rotor), ...Object.keys(baseline)])];
-  const bytes = (tallies: Record<string, Tally>, key: string): number => tallies[key]?.bytes ?? 0;
-  const largest = [...keys].sort((a, b) => Math.max(bytes(rotor, b), bytes(baseline, b)) - Math.max(bytes(rotor, a), bytes(baseline, a))).slice(0, top);
-  const extra = [...keys].sort((a, b) => (bytes(rotor, b) - bytes(baseline, b)) - (bytes(rotor, a) - bytes(baseline, a))).slice(0, differences);
-  return [...new Set([...largest, ...extra])].sort((a, b) => bytes(rotor, b) - bytes(rotor, a));
-}
-
-function compare(benchmark: string, field: string, alg: Alg, phase: Phase, rotor: Record<string, Tally>, baseline: Record<string, Tally>, top: number, differences: number): Record<string, unknown>[] {
-  return comparedKeys(rotor, baseline, top, differences).map((key) => {
-    const r = rotor[key] ?? { count: 0, bytes: 0 };
-    const b = baseline[key] ?? { count: 0, bytes: 0 };
-    return { benchmark, alg, phase, [field]: key, rotor_mib: mib(r.bytes, 3), baseline_mib: mib(b.bytes, 3), difference_mib: mib(r.bytes - b.bytes, 3), rotor_count: r.count, baseline_count: b.count };
-  });
-}
-
 /**
  * Where the memory goes: Rotor and bare oidc-provider (the throughput baseline), one after the
  * other, each with Node's `--heapsnapshot-signal`. Each server is started twice: once for a
  * snapshot at rest after start-up and the sign-ins, once for a snapshot right after the
  * throughput figures' load (`BENCH_SECONDS`, 3 by default, per figure). Each snapshot is summed
  * by class (self and retained size) and by package, then deleted; so is the folder, on any
- * exit. Prints the process memory just before each snapshot (RSS from /proc, V8's heap and
- * spaces, external and ArrayBuffer memory) and the comparisons, and keeps them in
+ * exit. Prints the process memory just before each snapshot (RSS from /proc by kind of mapping,
+ * V8's heap and spaces, external and ArrayBuffer memory) and the comparisons, and keeps them in
  * `.data/heap-profile/summary.json`.
  */
 export async function benchHeapProfile(alg: Alg = 'ES256'): Promise<Record<string, unknown>[]> {

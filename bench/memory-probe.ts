@@ -1,10 +1,13 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { getHeapSpaceStatistics } from 'node:v8';
+import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 
 /** A process's memory as it sees it. */
 export interface MemorySample {
   memoryUsage: NodeJS.MemoryUsage;
+  /** Pages of V8's heap actually backed by memory, and what V8 itself has from malloc. */
+  heapPhysical: number;
+  heapMalloced: number;
   /** Used bytes of each V8 heap space, by space name. */
   spaces: Record<string, number>;
 }
@@ -17,6 +20,8 @@ export interface ProbeRecord {
 
 const sample = (): MemorySample => ({
   memoryUsage: process.memoryUsage(),
+  heapPhysical: getHeapStatistics().total_physical_size,
+  heapMalloced: getHeapStatistics().malloced_memory,
   spaces: Object.fromEntries(getHeapSpaceStatistics().map((space) => [space.space_name, space.space_used_size])),
 });
 
