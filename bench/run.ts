@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { ROOT } from '../test/helpers/server.js';
+import { benchHeapProfile } from './heap-profile.js';
 import { benchPropagation } from './propagation.js';
 import { benchTimeToRevoke } from './time-to-revoke.js';
 import { benchThroughput } from './throughput.js';
@@ -19,6 +20,7 @@ const BENCHES: Record<string, () => Promise<Record<string, unknown> | Record<str
   'time-to-revoke-rs256': () => benchTimeToRevoke('RS256', false),
   'time-to-revoke-rs256-spaced': () => benchTimeToRevoke('RS256', false, 1500),
   'time-to-revoke-rs256-pending': () => benchTimeToRevoke('RS256', true),
+  heap: () => benchHeapProfile(),
 };
 
 async function main(): Promise<void> {

@@ -20,14 +20,15 @@ export const CC_CLIENT = ['bench-cc', 'bench-secret-0123456789-abcdefghij'] as c
 export const SPA_CLIENT = 'bench-spa';
 export const REDIRECT = 'http://127.0.0.1:9/cb';
 
-export async function startRotor(alg: Alg): Promise<Target> {
+/** `env` is added to the server's environment (e.g. NODE_OPTIONS for a profile). */
+export async function startRotor(alg: Alg, env: Record<string, string> = {}): Promise<Target> {
   const mongodbUri = uniqueMongoUri('benchrotor');
   const kek = randomBytes(32).toString('base64');
-  const server = await startServer({ mongodbUri, kek, config: { keys: { algorithms: [alg] }, queue: { prefix: `rotor-bench-${Date.now()}` } }, env: { LOG_LEVEL: 'warn' } });
-  const env = { MONGODB_URI: mongodbUri, KEK: kek };
-  await cliJson(['clients', 'add', '--client-id', CC_CLIENT[0], '--client-secret', CC_CLIENT[1], '--scope', 'api:read api:write'], env);
-  await cliJson(['clients', 'add', '--client-id', SPA_CLIENT, '--public', '--first-party', '--redirect-uri', REDIRECT, '--scope', 'openid offline_access api:read'], env);
-  await cliJson(['users', 'add', '--username', 'bench', '--password', 'bench-password'], env);
+  const server = await startServer({ mongodbUri, kek, config: { keys: { algorithms: [alg] }, queue: { prefix: `rotor-bench-${Date.now()}` } }, env: { LOG_LEVEL: 'warn', ...env } });
+  const cliEnv = { MONGODB_URI: mongodbUri, KEK: kek };
+  await cliJson(['clients', 'add', '--client-id', CC_CLIENT[0], '--client-secret', CC_CLIENT[1], '--scope', 'api:read api:write'], cliEnv);
+  await cliJson(['clients', 'add', '--client-id', SPA_CLIENT, '--public', '--first-party', '--redirect-uri', REDIRECT, '--scope', 'openid offline_access api:read'], cliEnv);
+  await cliJson(['users', 'add', '--username', 'bench', '--password', 'bench-password'], cliEnv);
   return {
     name: 'rotor', url: server.url, pid: server.child.pid!,
     async stop() {
@@ -37,12 +38,12 @@ export async function startRotor(alg: Alg): Promise<Target> {
   };
 }
 
-export async function startBaseline(alg: Alg): Promise<Target> {
+export async function startBaseline(alg: Alg, env: Record<string, string> = {}): Promise<Target> {
   const mongodbUri = uniqueMongoUri('benchbase');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(process.execPath, [join(ROOT, 'dist/bench/baseline-server.js')], {
-    env: { ...process.env, PORT: String(port), ISSUER: url, MONGODB_URI: mongodbUri, ALG: alg },
+    env: { ...process.env, ...env, PORT: String(port), ISSUER: url, MONGODB_URI: mongodbUri, ALG: alg },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {

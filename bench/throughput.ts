@@ -5,9 +5,9 @@ import { CC_CLIENT, REDIRECT, SPA_CLIENT, startBaseline, startRotor, type Alg, t
 import { round } from './stats.js';
 
 const DURATION = Number(process.env.BENCH_SECONDS ?? 6);
-const CONNECTIONS = 10;
+export const CONNECTIONS = 10;
 
-function rssMiB(pid: number): number {
+export function rssMiB(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) / 1024 : 0;
 }
@@ -43,7 +43,7 @@ async function load(options: autocannon.Options, pid?: number): Promise<Measured
 }
 
 /** Refresh tokens for the load: each request takes one from the pool and returns its successor. */
-async function refreshTokenPool(target: Target, size: number): Promise<string[]> {
+export async function refreshTokenPool(target: Target, size: number): Promise<string[]> {
   const pool: string[] = [];
   for (let i = 0; i < size; i++) {
     const { code, verifier } = await authorize({ issuer: target.url, clientId: SPA_CLIENT, redirectUri: REDIRECT, scope: 'openid offline_access api:read', username: 'bench', password: 'bench-password' });
@@ -55,12 +55,14 @@ async function refreshTokenPool(target: Target, size: number): Promise<string[]>
   return pool;
 }
 
-const scenarios = {
-  async client_credentials(target: Target, _pool: string[]): Promise<Measured> {
-    return load({ url: `${target.url}/token`, method: 'POST', headers: { authorization: `Basic ${Buffer.from(CC_CLIENT.join(':')).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials&scope=api%3Aread' });
+/** The load of each figure, `seconds` long (`BENCH_SECONDS`, 6 by default). */
+export const scenarios = {
+  async client_credentials(target: Target, _pool: string[], seconds = DURATION): Promise<Measured> {
+    return load({ duration: seconds, url: `${target.url}/token`, method: 'POST', headers: { authorization: `Basic ${Buffer.from(CC_CLIENT.join(':')).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials&scope=api%3Aread' });
   },
-  async refresh_token(target: Target, pool: string[]): Promise<Measured> {
+  async refresh_token(target: Target, pool: string[], seconds = DURATION): Promise<Measured> {
     return load({
+      duration: seconds,
       url: `${target.url}/token`,
       requests: [{
         method: 'POST',
@@ -72,16 +74,16 @@ const scenarios = {
       }],
     });
   },
-  async jwks(target: Target): Promise<Measured> {
-    return load({ url: `${target.url}/jwks` }, target.pid);
+  async jwks(target: Target, _pool: string[], seconds = DURATION): Promise<Measured> {
+    return load({ duration: seconds, url: `${target.url}/jwks` }, target.pid);
   },
-  async jwks_if_none_match(target: Target): Promise<Measured> {
+  async jwks_if_none_match(target: Target, _pool: string[], seconds = DURATION): Promise<Measured> {
     const etag = (await fetch(`${target.url}/jwks`)).headers.get('etag') ?? '"none"';
-    return load({ url: `${target.url}/jwks`, headers: { 'if-none-match': etag } }, target.pid);
+    return load({ duration: seconds, url: `${target.url}/jwks`, headers: { 'if-none-match': etag } }, target.pid);
   },
 };
 
-type Scenario = keyof typeof scenarios;
+export type Scenario = keyof typeof scenarios;
 
 /**
  * Throughput of one Rotor process against bare oidc-provider with static keys on the same

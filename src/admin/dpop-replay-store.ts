@@ -15,7 +15,8 @@ const MEMORY_MAX = 50_000;
  * bounded map: a replay to the same instance is still refused, never waved through.
  */
 export function redisReplayStore(redis: Redis, prefix: string): ReplayStore {
-  const memory = new LRUCache<string, true>({ max: MEMORY_MAX, ttl: 60_000 });
+  // Bounded by count through maxSize, not max: max would allocate room for every entry at start.
+  const memory = new LRUCache<string, true>({ maxSize: MEMORY_MAX, sizeCalculation: () => 1, ttl: 60_000 });
   const rememberLocally = (jti: string, ttlSeconds: number): boolean => {
     if (memory.has(jti)) return false;
     memory.set(jti, true, { ttl: ttlSeconds * 1000 });

@@ -71,7 +71,8 @@ const toAccount = (doc: Pick<AccountDoc, '_id' | 'username' | 'roles' | 'disable
 export class AccountStore {
   readonly #model: Model<AccountDoc>;
   readonly #connection: Connection;
-  readonly #bySub = new LRUCache<string, Account>({ max: CACHE_MAX, ttl: CACHE_TTL_MS });
+  // Bounded by count through maxSize, not max: max would allocate room for every entry at start.
+  readonly #bySub = new LRUCache<string, Account>({ maxSize: CACHE_MAX, sizeCalculation: () => 1, ttl: CACHE_TTL_MS });
 
   readonly #onChanged: ((sub: string) => Promise<void>) | undefined;
 

@@ -67,7 +67,8 @@ export class ClientStore {
   readonly #model: Model<ClientDoc>;
   readonly #connection: Connection;
   readonly #keyring: Keyring;
-  readonly #cache = new LRUCache<string, ClientMetadata>({ max: CACHE_MAX, ttl: CACHE_TTL_MS });
+  // Bounded by count through maxSize, not max: max would allocate room for every entry at start.
+  readonly #cache = new LRUCache<string, ClientMetadata>({ maxSize: CACHE_MAX, sizeCalculation: () => 1, ttl: CACHE_TTL_MS });
 
   readonly #onChanged: ((clientId: string) => Promise<void>) | undefined;
 
