@@ -115,8 +115,8 @@ export async function startInstance(settings: Settings, keyring: Keyring, logger
     onAudit, throttle,
   }, keyring, {
     onSwap: (state, previous) => {
-      events.broadcast(state.catalog, previous?.catalog);
-      if (previous) logger.info('catalog swapped in', { version: state.catalog.version, previous: previous.catalog.version });
+      events.broadcast(state.interim ? { ...state.catalog, version: state.interim } : state.catalog, previous?.catalog);
+      if (previous && !state.interim) logger.info('catalog swapped in', { version: state.catalog.version, previous: previous.catalog.version });
     },
   });
   await holder.load(catalog);

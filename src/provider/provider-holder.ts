@@ -18,8 +18,11 @@ export interface ProviderState {
   jwksEtag: string;
   /** The published keys, imported once, for checking Rotor's own tokens (admin API). */
   localJwks: ReturnType<typeof createLocalJWKSet>;
-  /** Set while revoked kids are dropped ahead of a version not read yet: caches must not keep this JWKS. */
-  interim?: boolean;
+  /**
+   * Set while revoked kids are dropped ahead of a version not read yet: the version announced.
+   * Caches must not keep this JWKS; `/jwks/events` names the revocation with that version.
+   */
+  interim?: number;
 }
 
 /**
@@ -82,7 +85,7 @@ export class ProviderHolder {
     const fresh = kids.filter((kid) => published.has(kid) && !this.#revokedAhead.has(kid));
     if (!fresh.length) return;
     for (const kid of fresh) this.#revokedAhead.set(kid, version);
-    this.#state = { ...state, ...this.#published(state.catalog), interim: true };
+    this.#state = { ...state, ...this.#published(state.catalog), interim: version };
     this.#deps.logger.info('revoked keys dropped ahead of the catalog reload', { kids: fresh, version: state.catalog.version });
     this.#onSwap?.(this.#state, state);
   }
@@ -100,7 +103,8 @@ export class ProviderHolder {
     for (const kid of unconfirmed) this.#revokedAhead.delete(kid);
     this.#deps.logger.warn('an announcement named keys revoked in a catalog version that does not exist; serving them again', { kids: unconfirmed, version });
     const previous = state;
-    this.#state = { ...state, ...this.#published(this.#stored ?? state.catalog) };
+    const { interim: _announced, ...settled } = state;
+    this.#state = { ...settled, ...this.#published(this.#stored ?? state.catalog) };
     this.#onSwap?.(this.#state, previous);
   }
 

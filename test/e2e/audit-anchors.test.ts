@@ -74,7 +74,8 @@ describe('the audit log against its anchors', () => {
     const first = await waitFor('a scheduled anchor of the head', () => anchorLines(workerFile).find((line) => line.seq === head.seq));
     expect(first.hash).toBe(head.hash);
     expect(statSync(workerFile).mode & 0o777).toBe(0o600);
-    expect(worker.output()).toMatch(new RegExp(`audit anchor .*"sig":"${first.sig}"`));
+    // the log line is written before the file's, but reaches this process through a pipe
+    await waitFor('the anchor in the JSON log', () => (new RegExp(`audit anchor .*"sig":"${first.sig}"`).test(worker.output()) ? true : undefined));
     const lines = anchorLines(workerFile).length;
     await sleep(2500);
     expect(anchorLines(workerFile)).toHaveLength(lines);
