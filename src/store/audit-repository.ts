@@ -62,11 +62,6 @@ export class AuditRepository {
   }
 
   /** The newest event's sequence number and hash; `undefined` for an empty log. */
-  /** Whether any event is keyed (written under a root secret): then a root existed, whatever else is missing. */
-  async hasKeyedEvents(): Promise<boolean> {
-    return (await this.#model.exists({ scheme: 'hmac-sha256' })) !== null;
-  }
-
   async head(): Promise<{ seq: number; hash: string } | undefined> {
     return (await this.#model.findOne({}, { _id: 0, seq: 1, hash: 1 }).sort({ _id: -1 }).lean()) ?? undefined;
   }

@@ -55,7 +55,7 @@ export async function openStore(uri: string, keyring: Keyring, options: { keepSp
     await Promise.all([ensureArtifactIndexes(connection), accounts.ensureIndexes(), catalog.ensureIndexes(), audit.ensureIndexes()]);
     checkKeyringCovers(await sealedValues(secretRepository, catalog, clients), keyring);
     const inUse = async (): Promise<boolean> => (await catalog.version()) !== undefined || (await audit.head()) !== undefined;
-    const { root, created } = await loadRootSecret(secretRepository, keyring, inUse, () => audit.hasKeyedEvents());
+    const { root, created } = await loadRootSecret(secretRepository, keyring, inUse);
     const secrets = deploymentSecrets(root, keyring.all.map((kek) => kek.key));
     const adapters = new Map<string, Adapter>();
     const bearer = new BearerValues(secrets.artifactIds);

@@ -30,17 +30,18 @@ async function open(sealed: string, keyring: Keyring): Promise<Buffer> {
  * from which the keys of stored bearer values, the audit chain, cookies and CSRF are derived
  * (so they outlive any KEK). Created when the database has none: when nothing in it depends on
  * a root yet (`inUse` false: no catalog, no audit event), or on the first start of this
- * version over an older database, recognised by the `secrets` collection never having
- * existed and no audit event keyed by a root (`keyedAudit` false). A root missing from a
- * database that had one is refused: minting a new one would silently end every session and
- * refresh token and orphan the audit chain and its anchors.
+ * version over an older database, recognised by the `secrets` collection not existing. A root
+ * missing from a `secrets` collection is refused: minting a new one would silently end every
+ * session and refresh token and orphan the audit chain and its anchors. Dropping the whole
+ * collection is how an operator starts over; done by anyone else, it forges nothing: the
+ * keyed events and anchors made under the old root stop verifying, which `audit verify` reports.
  */
-export async function loadRootSecret(repo: SecretRepository, keyring: Keyring, inUse: () => Promise<boolean>, keyedAudit: () => Promise<boolean>): Promise<{ root: Buffer; created?: RootCreation }> {
+export async function loadRootSecret(repo: SecretRepository, keyring: Keyring, inUse: () => Promise<boolean>): Promise<{ root: Buffer; created?: RootCreation }> {
   for (let attempt = 0; attempt < SETTLE_ATTEMPTS; attempt++) {
     const sealed = await repo.sealed(ROOT_ID);
     if (sealed) return { root: await open(sealed, keyring) };
     const used = await inUse();
-    if (!used || !(await repo.everUsed() || await keyedAudit())) {
+    if (!used || !(await repo.everUsed())) {
       const root = randomBytes(32);
       if (await repo.create(ROOT_ID, await seal(root.toString('base64'), keyring, ROOT_BINDING))) return { root, created: used ? 'upgrade' : 'new deployment' };
       continue;

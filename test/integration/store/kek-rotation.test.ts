@@ -116,16 +116,16 @@ describe('the deployment root secret', () => {
     expect(error.message).not.toMatch(/[\r\n]/);
   });
 
-  it('the whole secrets collection dropped from a database whose audit chain is keyed: refused, not taken for an upgrade', async () => {
+  it('the whole secrets collection dropped behind the operator\'s back forges nothing: the audit chain made under the old root no longer verifies', async () => {
     const a = newKek();
     const uri = await deployment('rootdropped', ring(a));
     await withStore(uri, ring(a), (store) => createAuditLog(store.audit, store.secrets.auditChain).append({ actor: 'system:test', action: 'test.keyed', outcome: 'ok' }));
     const connection = await mongoose.createConnection(uri).asPromise();
     await connection.db!.dropCollection('secrets');
     await connection.close();
-    const error = await refusal(uri, ring(a));
-    expect(error).toBeInstanceOf(RootSecretError);
-    expect(error.message).toContain('restore it from a backup');
+    const verdict = await withStore(uri, ring(a), (store) => createAuditLog(store.audit, store.secrets.auditChain).verify());
+    expect(verdict.ok).toBe(false);
+    expect(verdict.firstBad?.seq).toBe(1);
   });
 
   it('the first start over a database from before root secrets makes one, once, and says so', async () => {
