@@ -97,14 +97,18 @@ export class CatalogRepository implements CatalogStore {
     return this.#newestSeen || undefined;
   }
 
-  /** The newest catalog. */
+  /**
+   * The newest catalog. The newest version this repository has seen is read first, in one round
+   * trip: a version not yet marked superseded is the newest but for a write racing this read,
+   * which the compare-and-set that follows any decision catches. Otherwise it probes forward.
+   */
   async load(): Promise<Catalog | undefined> {
     for (let attempt = 0; attempt < 5; attempt++) {
-      const version = await this.version();
+      const version = attempt === 0 && this.#newestSeen > 0 ? this.#newestSeen : await this.version();
       if (!version) return undefined;
       const doc = await this.#model.findById(idFor(version)).lean();
       if (doc && !doc.superseded) return parse(doc);
-      // Superseded between the two reads (probe again), or gone: the collection was emptied by hand.
+      // Superseded since (probe forward), or gone: the collection was emptied by hand.
       if (!doc) this.#newestSeen = 0;
     }
     throw new Error('the key catalog kept changing while it was being read');
@@ -127,12 +131,17 @@ export class CatalogRepository implements CatalogStore {
    * writer got there first.
    */
   async compareAndSet(expected: number, keys: KeyRecord[]): Promise<Catalog | undefined> {
-    if (expected > 0 && !(await this.#exists(expected))) return undefined;
+    // A version this repository has read or written exists (versions are emptied, never deleted):
+    // no need to ask again. The unique insert below is what decides the race.
+    if (expected > 0 && expected !== this.#newestSeen && !(await this.#exists(expected))) return undefined;
     const version = expected + 1;
     try {
       await this.#model.create({ _id: idFor(version), version, keys, createdAt: new Date() });
     } catch (err) {
-      if ((err as { code?: number }).code === 11000) return undefined;
+      if ((err as { code?: number }).code === 11000) {
+        this.#newestSeen = Math.max(this.#newestSeen, version);
+        return undefined;
+      }
       throw err;
     }
     this.#newestSeen = version;
