@@ -90,8 +90,8 @@ export async function usersCommand(args: string[], open: () => Promise<CliContex
     const username = onePositional(positionals, 'rotor users set-password U (--password P | --password-stdin)');
     const password = await passwordFrom(values);
     const ctx = await open();
-    const account = await refusalsAsCliErrors(() => cliLifecycle(ctx).setUserPassword(ctx.principal, username, password, values.reason));
-    return ctx.out(`user ${username} has a new password`, account);
+    const { account, artifacts } = await refusalsAsCliErrors(() => cliLifecycle(ctx).setUserPassword(ctx.principal, username, password, values.reason));
+    return ctx.out(`user ${username} has a new password; ${artifacts} grants, tokens and sessions deleted`, { ...account, artifactsDeleted: artifacts });
   }
   throw usageError(`unknown users command ${JSON.stringify(action)}; ${USAGE}`);
 }

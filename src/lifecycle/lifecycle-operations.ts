@@ -59,8 +59,9 @@ export function createLifecycleOperations({ clients, accounts, audit }: Lifecycl
     setUserDisabled: (by: Principal, username: string, disabled: boolean, reason?: string) =>
       audited(by, disabled ? 'users.disable' : 'users.enable', username, reason, () => accounts.setDisabled(username, disabled), (result) => ({ sub: result.account.sub, artifactsDeleted: result.artifacts })),
 
-    setUserPassword: (by: Principal, username: string, password: string, reason?: string): Promise<Account> =>
-      audited(by, 'users.set_password', username, reason, () => accounts.setPassword(username, password), sub),
+    /** Sets a new password, deleting the person's grants, tokens and sessions. */
+    setUserPassword: (by: Principal, username: string, password: string, reason?: string) =>
+      audited(by, 'users.set_password', username, reason, () => accounts.setPassword(username, password), (result) => ({ sub: result.account.sub, artifactsDeleted: result.artifacts })),
 
     grantRole: (by: Principal, username: string, role: Role, reason?: string): Promise<Account> =>
       audited(by, 'users.grant_role', username, reason, () => accounts.grantRole(username, role), (account) => ({ sub: account.sub, role })),

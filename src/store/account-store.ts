@@ -148,8 +148,13 @@ export class AccountStore {
     return { account, artifacts };
   }
 
-  async setPassword(username: string, password: string): Promise<Account> {
-    return this.#update(username, { $set: { passwordHash: await hashPassword(password) } });
+  /**
+   * Replaces the password and deletes the person's grants, tokens and sessions: a password is
+   * reset because the old one may be known, and whoever knew it may be signed in already.
+   */
+  async setPassword(username: string, password: string): Promise<{ account: Account; artifacts: number }> {
+    const account = await this.#update(username, { $set: { passwordHash: await hashPassword(password) } });
+    return { account, artifacts: await deleteArtifactsOf(this.#connection, { accountId: account.sub }) };
   }
 
   async grantRole(username: string, role: Role): Promise<Account> {

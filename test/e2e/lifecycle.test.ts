@@ -127,6 +127,21 @@ describe('client and user lifecycle on a two-instance cluster', () => {
     expect((await refresh(a, 'web', SECRET, refreshToken)).body.error).toBe('invalid_grant');
   });
 
+  it('a new password ends the person\'s sessions and refresh tokens on both instances within a second', async () => {
+    const first = await signIn('web', 'bob', NEW_PASSWORD);
+    const refreshToken = first.refresh_token as string;
+    expect((await refresh(a, 'web', SECRET, refreshToken)).status).toBe(200);
+    const again = await signIn('web', 'bob', NEW_PASSWORD);
+    const reset = await cliJson<{ username: string; artifactsDeleted: number }>(['users', 'set-password', 'bob', '--password-stdin', '--reason', 'password seen in a phishing kit'], cliEnv, `${PASSWORD}\n`);
+    const since = Date.now();
+    expect(reset.username).toBe('bob');
+    expect(reset.artifactsDeleted).toBeGreaterThanOrEqual(2);
+    await Promise.all([a, b].map((server) => refusedWithinASecond(since, async () => (await refresh(server, 'web', SECRET, again.refresh_token as string)).body.error === 'invalid_grant')));
+    await expect(signIn('web', 'bob', NEW_PASSWORD)).rejects.toThrow('login refused');
+    const back = await signIn('web', 'bob', PASSWORD);
+    expect((await refresh(b, 'web', SECRET, back.refresh_token as string)).status).toBe(200);
+  });
+
   it('after rotate-secret the old secret is refused on both instances within a second and the new one works', async () => {
     for (const server of [a, b]) expect((await clientCredentials(server, 'svc', SECRET)).status).toBe(200);
     const rotated = await cliJson<{ client_id: string; client_secret: string }>(['clients', 'rotate-secret', 'svc', '--reason', 'rotation drill'], cliEnv);

@@ -204,7 +204,7 @@ describe('account lifecycle', () => {
     await expect(store.accounts.grantRole('grace', 'security')).resolves.toMatchObject({ roles: ['security'] });
     await expect(store.accounts.findBySub(grace.sub)).resolves.toMatchObject({ roles: ['security'] });
     await expect(store.accounts.revokeRole('grace', 'security')).resolves.toMatchObject({ roles: [] });
-    await store.accounts.setPassword('grace', 'graces-new-password');
+    await expect(store.accounts.setPassword('grace', 'graces-new-password')).resolves.toMatchObject({ account: { username: 'grace' }, artifacts: 0 });
     await expect(store.accounts.authenticate('grace', 'graces-password')).resolves.toBeUndefined();
     await expect(store.accounts.authenticate('grace', 'graces-new-password')).resolves.toMatchObject({ username: 'grace' });
     expect(announced.accounts).toEqual([grace.sub, grace.sub, grace.sub, grace.sub]);
