@@ -110,7 +110,7 @@ export async function startInstance(settings: Settings, keyring: Keyring, logger
   const metrics = createMetrics(current, settings.keys, now);
   const holder = new ProviderHolder({
     settings, adapter: store.adapter, accounts: store.accounts, logger,
-    cookieKeys: store.secrets.cookies,
+    cookieKeys: store.secrets.cookies, refreshSuccessorKey: store.secrets.refreshSuccessors,
     onTokenIssued: (kid, type) => metrics.tokensIssued.inc({ kid, type }),
     onAudit, throttle,
   }, keyring, {

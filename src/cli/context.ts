@@ -95,7 +95,7 @@ export async function openContext(json: boolean): Promise<CliContext> {
       const [{ providerKeys }, { createProvider }] = await Promise.all([import('../provider/provider-keys.js'), import('../provider/create-provider.js')]);
       const keys = await providerKeys(catalog, signing, keyring);
       const asServed = { ...settings, keys: { ...settings.keys, algorithms: signing } };
-      return createProvider({ settings: asServed, adapter: store.adapter, accounts: store.accounts, cookieKeys: ['unused-by-the-cli'], logger }, keys);
+      return createProvider({ settings: asServed, adapter: store.adapter, accounts: store.accounts, cookieKeys: ['unused-by-the-cli'], logger, refreshSuccessorKey: store.secrets.refreshSuccessors }, keys);
     },
   };
   if (store.rootCreated) {

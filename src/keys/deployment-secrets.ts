@@ -16,6 +16,8 @@ export interface DeploymentSecrets {
   cookies: string[];
   /** Key of the interaction CSRF tokens. */
   csrf: Buffer;
+  /** HMAC key that derives a rotated refresh token's successor from it (the grace window's single successor). */
+  refreshSuccessors: Buffer;
 }
 
 const derive = (root: Uint8Array, purpose: string): Buffer => Buffer.from(hkdfSync('sha256', root, 'rotor', purpose, 32));
@@ -32,5 +34,6 @@ export function deploymentSecrets(root: Uint8Array, previousCookieRoots: readonl
     auditAnchors: derive(root, 'audit anchors'),
     cookies: [root, ...previousCookieRoots].map((secret) => derive(secret, 'oidc-provider cookies').toString('base64url')),
     csrf: derive(root, 'interaction csrf'),
+    refreshSuccessors: derive(root, 'refresh token successors'),
   };
 }

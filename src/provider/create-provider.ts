@@ -13,7 +13,8 @@ import { renderErrorPage } from './views/error-page.js';
 import { logoutSource, postLogoutSuccessSource } from './views/logout-pages.js';
 import type { Throttle } from '../throttle/index.js';
 import { clientAuthThrottle, lockAwareClientAdapter } from './client-auth-throttle.js';
-import { prefixRefreshTokens } from './refresh-token-prefix.js';
+import { prefixRefreshTokens, successorRefreshToken } from './refresh-token-prefix.js';
+import { isSpendingAdapter, REFRESH_REPLAY, refreshGraceAdapter } from './refresh-grace.js';
 
 export interface ProviderDeps {
   settings: Settings;
@@ -27,6 +28,11 @@ export interface ProviderDeps {
   onAudit?: (event: AuditInput) => void;
   /** Throttles failed client authentication (token, introspection, revocation). */
   throttle?: Throttle;
+  /**
+   * Derives a rotated refresh token's successor from it (the deployment's `refreshSuccessors`
+   * key); without it successors are random and `tokens.refreshReuseGrace` cannot be served.
+   */
+  refreshSuccessorKey?: Buffer;
 }
 
 /** Keys for oidc-provider: the signers first (one per algorithm), then verify-only keys. */
@@ -47,6 +53,25 @@ async function revokeGrant(provider: Provider, ctx: KoaContextWithOIDC, grantId:
     grants.adapter.destroy(grantId),
   ]);
   provider.emit('grant.revoked', ctx, grantId);
+}
+
+/**
+ * oidc-provider's adapter factory: clients locked out by the throttle look unknown, and with
+ * `tokens.refreshReuseGrace` refresh tokens get the grace window of `refresh-grace.ts`.
+ */
+function providerAdapter({ settings, adapter, throttle, refreshSuccessorKey }: ProviderDeps): (name: string) => Adapter {
+  const graceMs = settings.tokens.refreshReuseGrace * 1000;
+  let refreshTokens: Adapter | undefined;
+  if (graceMs > 0) {
+    const inner = adapter('RefreshToken');
+    if (!refreshSuccessorKey || !isSpendingAdapter(inner)) throw new Error('tokens.refreshReuseGrace needs the deployment\'s successor key and a store that records spendings');
+    refreshTokens = refreshGraceAdapter(inner, { graceMs, successorOf: (predecessor) => successorRefreshToken(refreshSuccessorKey, predecessor) });
+  }
+  return (name: string) => {
+    if (name === 'RefreshToken' && refreshTokens) return refreshTokens;
+    if (name === 'Client' && throttle) return lockAwareClientAdapter(adapter(name), throttle);
+    return adapter(name);
+  };
 }
 
 /** Rotor's own client metadata: `first_party` (skips consent), `introspection_any_client` (may introspect others' tokens). */
@@ -77,9 +102,10 @@ async function expiresWithSession(_ctx: KoaContextWithOIDC, source: { scopes: Se
  * versions is in `keys`; everything else must be identical across instances and restarts
  * (storage, cookie keys derived from the KEK), so any instance serves any request.
  */
-export function createProvider({ settings, adapter, accounts, cookieKeys, logger, onTokenIssued, onAudit, throttle }: ProviderDeps, keys: ProviderKeys): Provider {
+export function createProvider(deps: ProviderDeps, keys: ProviderKeys): Provider {
+  const { settings, accounts, cookieKeys, logger, onTokenIssued, onAudit, throttle, refreshSuccessorKey } = deps;
   const configuration: Configuration = {
-    adapter: throttle ? (name: string) => (name === 'Client' ? lockAwareClientAdapter(adapter(name), throttle) : adapter(name)) : adapter,
+    adapter: providerAdapter(deps),
     jwks: { keys: keys.jwks as never },
     cookies: { keys: cookieKeys, long: { httpOnly: true, sameSite: 'lax', secure: settings.issuer.startsWith('https:') }, short: { httpOnly: true, sameSite: 'lax', secure: settings.issuer.startsWith('https:') } },
     clockTolerance: settings.tokens.clockSkew,
@@ -121,7 +147,7 @@ export function createProvider({ settings, adapter, accounts, cookieKeys, logger
     renderError: async (ctx, out) => renderErrorPage(ctx, out),
   };
   const provider = new Provider(settings.issuer, configuration);
-  prefixRefreshTokens(provider);
+  prefixRefreshTokens(provider, refreshSuccessorKey);
   provider.proxy = settings.http.proxyHops > 0;
   provider.maxIpsCount = settings.http.proxyHops;
 
@@ -148,6 +174,9 @@ export function createProvider({ settings, adapter, accounts, cookieKeys, logger
     await next();
     const doubleSpent = ctx.state[DOUBLE_SPEND] as string | undefined;
     if (doubleSpent) await revokeGrant(provider, ctx as KoaContextWithOIDC, doubleSpent);
+    const replayed = ctx.state[REFRESH_REPLAY] as string | undefined;
+    const client = (ctx as KoaContextWithOIDC).oidc?.client?.clientId;
+    if (replayed && ctx.status === 200) onAudit?.({ actor: client ? `client:${client}` : 'unknown', action: 'refresh_token.replay', target: replayed, outcome: 'ok', detail: { graceSeconds: settings.tokens.refreshReuseGrace } });
     if (ctx.status === 500 && ctx.state.storeDown) {
       ctx.status = 503;
       ctx.set('Retry-After', '5');

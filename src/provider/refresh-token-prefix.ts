@@ -1,17 +1,38 @@
-import { randomBytes } from 'node:crypto';
-import type Provider from 'oidc-provider';
+import { createHmac, randomBytes } from 'node:crypto';
+import Provider from 'oidc-provider';
 
 /** What every refresh token starts with (CONTRACT.md), so a secret scanner recognises a leaked one. */
 export const REFRESH_TOKEN_PREFIX = 'rotor_rt_';
 
 /**
+ * The one successor a refresh token can ever have: `rotor_rt_` and the HMAC-SHA256 of the
+ * predecessor under the deployment's successor key (as many bits as a random one). Anyone who
+ * holds the predecessor and asks again gets the same value, so the grace window needs no stored
+ * copy of it, and nobody without the key can compute it from the predecessor.
+ */
+export function successorRefreshToken(key: Buffer, predecessor: string): string {
+  return `${REFRESH_TOKEN_PREFIX}${createHmac('sha256', key).update(`successor:${predecessor}`, 'utf8').digest('base64url')}`;
+}
+
+interface RotatingContext {
+  oidc?: { entities?: { RotatedRefreshToken?: { jti?: string; grantId?: string } } };
+}
+
+/**
  * Makes one provider's refresh tokens `rotor_rt_` and 256 random bits (base64url), as many as
  * oidc-provider's own. oidc-provider takes a token's value from its model's `generateTokenId`;
- * each provider has a RefreshToken model of its own, so this changes no other provider.
+ * each provider has a RefreshToken model of its own, so this changes no other provider. With a
+ * successor key, the token that replaces a rotated one (oidc-provider's refresh_token grant
+ * names the old one `RotatedRefreshToken` before it creates the new one) is derived from it by
+ * {@link successorRefreshToken}, so a refresh token has one successor however often it is spent.
  */
-export function prefixRefreshTokens(provider: Provider): void {
+export function prefixRefreshTokens(provider: Provider, successorKey?: Buffer): void {
   Object.defineProperty(provider.RefreshToken.prototype, 'generateTokenId', {
-    value: (): string => `${REFRESH_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`,
+    value(this: { grantId?: string }): string {
+      const rotated = (Provider.ctx as RotatingContext | undefined)?.oidc?.entities?.RotatedRefreshToken;
+      if (successorKey && typeof rotated?.jti === 'string' && rotated.grantId === this.grantId) return successorRefreshToken(successorKey, rotated.jti);
+      return `${REFRESH_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+    },
     configurable: true,
     writable: true,
   });

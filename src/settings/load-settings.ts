@@ -22,7 +22,7 @@ export interface Settings {
   production: boolean;
   keys: { algorithms: Algorithm[]; rotationInterval: number; prePublish: number; overlap: number; tick: number };
   jwks: { maxAge: number };
-  tokens: { accessTokenTTL: number; idTokenTTL: number; refreshTokenTTL: number; refreshTokenIdleTTL: number; clockSkew: number };
+  tokens: { accessTokenTTL: number; idTokenTTL: number; refreshTokenTTL: number; refreshTokenIdleTTL: number; clockSkew: number; refreshReuseGrace: number };
   defaultResource: { scope: string };
   resourceServers: Record<string, { scope: string; accessTokenTTL?: number | undefined }>;
   janitor: { interval: number };

@@ -40,6 +40,8 @@ export const fileSchema = z.strictObject({
     refreshTokenTTL: duration.default(30 * 86400),
     refreshTokenIdleTTL: duration.default(14 * 86400),
     clockSkew: duration.default(30),
+    // A lost answer to a refresh is retried within seconds; a longer window only serves a thief.
+    refreshReuseGrace: duration.pipe(z.number().max(300, 'must be at most 5m: the window covers a lost answer, not a second token')).default(0),
   }).prefault({}),
   defaultResource: z.strictObject({
     scope: scopeString.default('api:read api:write'),

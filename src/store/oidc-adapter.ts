@@ -59,6 +59,18 @@ const LIFTED_FIELDS = ['grantId', 'clientId', 'accountId', 'uid', 'userCode'] as
 /** Set on the request when a single-use artifact was spent twice at once; create-provider revokes its grant. */
 export const DOUBLE_SPEND = 'rotorDoubleSpentGrant';
 
+/**
+ * What an adapter of a single-use kind offers beyond oidc-provider's interface: the spending
+ * itself, without the reuse handling of `consume`, and when a value was spent. The refresh-token
+ * grace window (src/provider/refresh-grace.ts) is built on these.
+ */
+export interface SpendingAdapter extends Adapter {
+  /** Spends the artifact with this value (a unique-key insert); false when it had been spent already. */
+  spend(id: string): Promise<boolean>;
+  /** When the artifact with this value was spent, if it was. */
+  spentAt(id: string): Promise<Date | undefined>;
+}
+
 export interface MongoAdapterOptions {
   /** Hashes and seals the bearer values. */
   bearer: BearerValues;
@@ -73,7 +85,7 @@ export interface MongoAdapterOptions {
  * by a unique-key insert (see `consumption.ts`): a second spend, even one racing the first,
  * fails with `invalid_grant` and marks the request so the grant is revoked, as for any reuse.
  */
-export class MongoAdapter implements Adapter {
+export class MongoAdapter implements SpendingAdapter {
   readonly #model: Model<ArtifactDoc>;
   readonly #kind: string;
   readonly #consumptions: ReturnType<typeof consumptionModel>;
@@ -138,13 +150,23 @@ export class MongoAdapter implements Adapter {
     return this.#toPayload(await this.#model.findOne({ userCode: this.#bearer.hash(userCode) }).lean());
   }
 
+  async spend(id: string): Promise<boolean> {
+    if (!SINGLE_USE_KINDS.has(this.#kind)) throw new TypeError(`a ${this.#kind} is not single-use`);
+    return spend(this.#consumptions, this.#kind, this.#bearer.hash(id), this.#keepSpentSeconds);
+  }
+
+  async spentAt(id: string): Promise<Date | undefined> {
+    if (!SINGLE_USE_KINDS.has(this.#kind)) throw new TypeError(`a ${this.#kind} is not single-use`);
+    return spentAt(this.#consumptions, this.#kind, this.#bearer.hash(id));
+  }
+
   async consume(id: string): Promise<void> {
     const storedId = this.#bearer.hash(id);
     if (!SINGLE_USE_KINDS.has(this.#kind)) {
       await this.#model.updateOne({ _id: storedId }, { $set: { consumed: new Date() } });
       return;
     }
-    if (await spend(this.#consumptions, this.#kind, storedId, this.#keepSpentSeconds)) return;
+    if (await this.spend(id)) return;
     const doc = await this.#model.findById(storedId, { grantId: 1 }).lean();
     const ctx = Provider.ctx;
     if (ctx && doc?.grantId) ctx.state[DOUBLE_SPEND] = doc.grantId;

@@ -67,7 +67,7 @@ describe('settings with nothing but the shipped defaults', () => {
     expect(settings.keys).toEqual({ algorithms: ['RS256'], rotationInterval: 30 * DAY, prePublish: 2 * DAY, overlap: DAY, tick: 30 });
     expect(settings.jwks).toEqual({ maxAge: 10 * MINUTE });
     expect(settings.tokens).toEqual({
-      accessTokenTTL: 5 * MINUTE, idTokenTTL: HOUR, refreshTokenTTL: 30 * DAY, refreshTokenIdleTTL: 14 * DAY, clockSkew: 30,
+      accessTokenTTL: 5 * MINUTE, idTokenTTL: HOUR, refreshTokenTTL: 30 * DAY, refreshTokenIdleTTL: 14 * DAY, clockSkew: 30, refreshReuseGrace: 0,
     });
     expect(settings.defaultResource.scope).toBe('api:read api:write');
     expect(settings.resourceServers).toEqual({});
@@ -165,6 +165,18 @@ describe('durations', () => {
 
   it('a negative number is refused, naming the key', () => {
     expectRefused(() => withConfig({ jwks: { maxAge: -5 } }), 'jwks.maxAge', 'duration');
+  });
+
+  it('tokens.refreshReuseGrace takes "0s" to "5m"', () => {
+    expect(withConfig({ tokens: { refreshReuseGrace: '0s' } }).tokens.refreshReuseGrace).toBe(0);
+    expect(withConfig({ tokens: { refreshReuseGrace: '1500ms' } }).tokens.refreshReuseGrace).toBe(1.5);
+    expect(withConfig({ tokens: { refreshReuseGrace: '5m' } }).tokens.refreshReuseGrace).toBe(5 * MINUTE);
+  });
+
+  it('a tokens.refreshReuseGrace over 5m or not a duration is refused, naming the key', () => {
+    expectRefused(() => withConfig({ tokens: { refreshReuseGrace: '301s' } }), 'tokens.refreshReuseGrace', 'at most 5m');
+    expectRefused(() => withConfig({ tokens: { refreshReuseGrace: -1 } }), 'tokens.refreshReuseGrace', 'duration');
+    expectRefused(() => withConfig({ tokens: { refreshReuseGrace: 'soon' } }), 'tokens.refreshReuseGrace', 'duration');
   });
 });
 
