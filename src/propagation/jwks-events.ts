@@ -46,7 +46,8 @@ const STREAM_HEADERS = {
 
 /**
  * `GET /jwks/events`: Server-Sent Events to resource servers. Each listener gets the current
- * state on connect, then one `jwks` event per catalog version this instance swaps in.
+ * state on connect, then one `jwks` event per catalog version this instance swaps in, and a
+ * `revoked-tokens` event for access tokens reported as leaked (sent on connect too until they expire).
  *
  * Many listeners, none able to starve the others: an address holds at most
  * `maxConnectionsPerIp` streams; when the instance holds `maxConnections`, a newcomer takes the
