@@ -14,6 +14,7 @@ import { anonymousRefusals } from './admin/anonymous-refusals.js';
 import { redisReplayStore } from './admin/dpop-replay-store.js';
 import { ProviderHolder } from './provider/provider-holder.js';
 import { announcer } from './propagation/catalog-channel.js';
+import { startLeaks } from './leaks/start-leaks.js';
 import { JwksEvents } from './propagation/jwks-events.js';
 import { startPropagation } from './propagation/start-propagation.js';
 import { createApp } from './http/create-app.js';
@@ -125,6 +126,7 @@ export async function startInstance(settings: Settings, keyring: Keyring, logger
     catalog: store.catalog, holder, subscriber: redis.subscriber, prefix: settings.queue.prefix, pollInterval: settings.catalog.pollInterval, logger,
     forgetClient: (clientId) => store.clients.invalidate(clientId),
     forgetAccount: (sub) => store.accounts.invalidate(sub),
+    revokeTokens: (tokens) => events.revokeTokens(tokens),
   }));
   if (role !== 'web') {
     stops.push(startJobs({
@@ -139,7 +141,8 @@ export async function startInstance(settings: Settings, keyring: Keyring, logger
       verifyAudit: () => controls.verifyAudit(),
       anonymous: anonymousRefusals({ throttle: startAdminThrottle(settings, redis.commands), counter: metrics.adminUnauthenticated, logger }),
     });
-    const app = createApp({ settings, holder, connection: store.connection, redis: redis.commands, accounts: store.accounts, csrfKey: store.secrets.csrf, logger, now, events, metrics, publicMetrics: settings.metrics.port === undefined, admin, throttle, onAudit });
+    const leaks = startLeaks({ settings, holder, store, redis: redis.commands, events, audit: controls.audit, logger });
+    const app = createApp({ settings, holder, connection: store.connection, redis: redis.commands, accounts: store.accounts, csrfKey: store.secrets.csrf, logger, now, events, metrics, publicMetrics: settings.metrics.port === undefined, admin, leaks, throttle, onAudit });
     const http = await startHttp(app, { port: settings.port, holder, policy: settings.keys, jwksMaxAge: settings.jwks.maxAge, https: settings.issuer.startsWith('https:'), now });
     server = http.server;
     stops.push(() => http.stop());

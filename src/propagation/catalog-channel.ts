@@ -32,6 +32,21 @@ export async function announceAccount(redis: Redis, prefix: string, sub: string,
   await publish(redis, prefix, { account: sub }, logger);
 }
 
+/** A reported access token, refused by resource servers until it expires. */
+export interface RevokedToken {
+  jti: string;
+  /** Its `exp`, in seconds since the epoch. */
+  exp: number;
+}
+
+/** Announces reported access tokens, so every instance tells its `/jwks/events` listeners. */
+export async function announceRevokedTokens(redis: Redis, prefix: string, revokedTokens: readonly RevokedToken[], logger: Logger): Promise<void> {
+  await publish(redis, prefix, { revokedTokens }, logger);
+}
+
+const isRevokedToken = (value: unknown): value is RevokedToken => typeof value === 'object' && value !== null
+  && typeof (value as RevokedToken).jti === 'string' && typeof (value as RevokedToken).exp === 'number';
+
 /** The store hooks that announce every change on the channel, for every instance to hear. */
 export function announcer(redis: Redis, prefix: string, logger: Logger) {
   return {
@@ -46,6 +61,7 @@ export interface ChannelHandlers {
   onVersion(version: number, revoked: string[]): void;
   onClient(clientId: string): void;
   onAccount(sub: string): void;
+  onRevokedTokens(tokens: RevokedToken[]): void;
 }
 
 /**
@@ -67,10 +83,11 @@ export function subscribeCatalog(subscriber: Redis, prefix: string, logger: Logg
   const onMessage = (from: string, message: string): void => {
     if (from !== channel) return;
     try {
-      const { version, revoked, client, account } = JSON.parse(message) as { version?: unknown; revoked?: unknown; client?: unknown; account?: unknown };
+      const { version, revoked, client, account, revokedTokens } = JSON.parse(message) as { version?: unknown; revoked?: unknown; client?: unknown; account?: unknown; revokedTokens?: unknown };
       if (typeof version === 'number') handlers.onVersion(version, Array.isArray(revoked) ? revoked.filter((kid): kid is string => typeof kid === 'string') : []);
       if (typeof client === 'string') handlers.onClient(client);
       if (typeof account === 'string') handlers.onAccount(account);
+      if (Array.isArray(revokedTokens)) handlers.onRevokedTokens(revokedTokens.filter(isRevokedToken));
     } catch {
       logger.warn('ignoring a malformed catalog announcement');
     }

@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Context } from 'koa';
 import { PUBLISHED_STATES, type Catalog } from '../keys/catalog.js';
+import type { RevokedToken } from './catalog-channel.js';
 
 /** A reader this far behind (bytes waiting in its socket's buffer) has stopped reading: dropped. */
 const MAX_BACKLOG = 64 * 1024;
@@ -26,6 +27,10 @@ export function jwksEvent(catalog: Catalog, previous: Catalog | undefined): { ve
   };
 }
 
+/** A `revoked-tokens` event (CONTRACT.md `/jwks/events`): reported access tokens, refused until `exp`. */
+const revokedTokensFrame = (revokedTokens: readonly RevokedToken[]): string =>
+  `event: revoked-tokens\ndata: ${JSON.stringify({ revokedTokens: revokedTokens.map(({ jti, exp }) => ({ jti, exp })) })}\n\n`;
+
 interface Listener {
   res: ServerResponse;
   ip: string;
@@ -41,7 +46,8 @@ const STREAM_HEADERS = {
 
 /**
  * `GET /jwks/events`: Server-Sent Events to resource servers. Each listener gets the current
- * state on connect, then one `jwks` event per catalog version this instance swaps in.
+ * state on connect, then one `jwks` event per catalog version this instance swaps in, and a
+ * `revoked-tokens` event for access tokens reported as leaked (sent on connect too until they expire).
  *
  * Many listeners, none able to starve the others: an address holds at most
  * `maxConnectionsPerIp` streams; when the instance holds `maxConnections`, a newcomer takes the
@@ -53,6 +59,8 @@ export class JwksEvents {
   // Per address, its streams oldest first; every stream is in exactly one list.
   readonly #byIp = new Map<string, Listener[]>();
   #size = 0;
+  // Reported access tokens by jti, until their exp (seconds): sent to every new listener too.
+  readonly #revokedTokens = new Map<string, number>();
   readonly #timer: NodeJS.Timeout;
 
   constructor(private readonly current: () => Catalog | undefined, private readonly limits: ListenerLimits, private readonly clock: () => number = Date.now) {
@@ -67,6 +75,24 @@ export class JwksEvents {
   /** Sends the change from `previous` to `catalog` to every listener. */
   broadcast(catalog: Catalog, previous: Catalog | undefined): void {
     const frame = this.#frame(catalog, previous);
+    const at = this.clock();
+    for (const listener of this.#all()) {
+      listener.lastEvent = at;
+      this.#write(listener, frame);
+    }
+  }
+
+  /**
+   * Sends reported access tokens (those not already sent) to every listener as a
+   * `revoked-tokens` event, and to each new listener until they expire.
+   */
+  revokeTokens(tokens: readonly RevokedToken[]): void {
+    const nowSec = this.clock() / 1000;
+    for (const [jti, exp] of this.#revokedTokens) if (exp <= nowSec) this.#revokedTokens.delete(jti);
+    const fresh = tokens.filter((token) => token.exp > nowSec && !this.#revokedTokens.has(token.jti));
+    if (fresh.length === 0) return;
+    for (const token of fresh) this.#revokedTokens.set(token.jti, token.exp);
+    const frame = revokedTokensFrame(fresh);
     const at = this.clock();
     for (const listener of this.#all()) {
       listener.lastEvent = at;
@@ -102,6 +128,9 @@ export class JwksEvents {
       res.write('retry: 1000\n\n');
       const catalog = this.current();
       if (catalog) res.write(this.#frame(catalog, undefined));
+      const nowSec = this.clock() / 1000;
+      const revoked = [...this.#revokedTokens].filter(([, exp]) => exp > nowSec).map(([jti, exp]) => ({ jti, exp }));
+      if (revoked.length > 0) res.write(revokedTokensFrame(revoked));
       const listener: Listener = { res, ip, lastEvent: this.clock() };
       const list = this.#byIp.get(ip) ?? [];
       list.push(listener);

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../logging/create-logger.js';
 import type { CatalogStore } from '../keys/catalog-store.js';
 import type { ProviderHolder } from '../provider/provider-holder.js';
-import { subscribeCatalog } from './catalog-channel.js';
+import { subscribeCatalog, type RevokedToken } from './catalog-channel.js';
 import { startCatalogPoll } from './catalog-poll.js';
 
 export interface PropagationDeps {
@@ -11,6 +11,8 @@ export interface PropagationDeps {
   /** Drop a cached client or account that changed elsewhere. */
   forgetClient(clientId: string): void;
   forgetAccount(sub: string): void;
+  /** Tell this instance's `/jwks/events` listeners of reported access tokens. */
+  revokeTokens(tokens: RevokedToken[]): void;
   subscriber: Redis;
   prefix: string;
   pollInterval: number;
@@ -43,6 +45,7 @@ export function startPropagation(deps: PropagationDeps): () => void {
     },
     onClient: deps.forgetClient,
     onAccount: deps.forgetAccount,
+    onRevokedTokens: deps.revokeTokens,
   });
   return () => {
     stopPoll();

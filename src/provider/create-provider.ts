@@ -43,8 +43,8 @@ export interface ProviderKeys {
   signer: AccessTokenSigner;
 }
 
-/** What oidc-provider does on refresh-token reuse: every token of the grant, and the grant, go. */
-async function revokeGrant(provider: Provider, ctx: KoaContextWithOIDC, grantId: string): Promise<void> {
+/** Every stored token of a grant, and the grant, go (refresh-token reuse, a leak report). */
+export async function revokeGrantArtifacts(provider: Provider, grantId: string): Promise<void> {
   const grants = provider.Grant as unknown as { adapter: Adapter };
   await Promise.all([
     provider.AccessToken.revokeByGrantId(grantId),
@@ -52,6 +52,11 @@ async function revokeGrant(provider: Provider, ctx: KoaContextWithOIDC, grantId:
     provider.AuthorizationCode.revokeByGrantId(grantId),
     grants.adapter.destroy(grantId),
   ]);
+}
+
+/** What oidc-provider does on refresh-token reuse: every token of the grant, and the grant, go. */
+async function revokeGrant(provider: Provider, ctx: KoaContextWithOIDC, grantId: string): Promise<void> {
+  await revokeGrantArtifacts(provider, grantId);
   provider.emit('grant.revoked', ctx, grantId);
 }
 

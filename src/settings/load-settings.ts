@@ -38,6 +38,8 @@ export interface Settings {
   admin: { rotationMinInterval: number; emergencyApprovals: 1 | 2; approvalWindow: number };
   /** `anchorFile` is absolute (resolved against the project root). */
   audit: { anchorFile: string; anchorInterval: number };
+  /** `reporters`: PEM EC P-256 public keys by key id, checked at start-up. */
+  leaks: { reporters: Record<string, string> };
 }
 
 type RawEnv = Record<string, string | undefined>;

@@ -1,3 +1,4 @@
+import { createPublicKey } from 'node:crypto';
 import { z } from 'zod';
 import { parseDuration } from '../keys/duration.js';
 import { ALGORITHMS } from '../keys/algorithms.js';
@@ -12,6 +13,16 @@ const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
   return seconds;
 });
 
+
+/** A PEM public key that must be an EC P-256 key (a leak reporter's). */
+const p256PublicKey = z.string().refine((pem) => {
+  try {
+    const key = createPublicKey(pem);
+    return key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1';
+  } catch {
+    return false;
+  }
+}, 'must be a PEM EC P-256 public key');
 
 const scopeString = z.string().regex(/^[\x21\x23-\x5B\x5D-\x7E]+( [\x21\x23-\x5B\x5D-\x7E]+)*$/, 'must be space-separated scope tokens');
 
@@ -99,6 +110,10 @@ export const fileSchema = z.strictObject({
     anchorFile: z.string().min(1).default('.data/audit-anchors.jsonl'),
     /** How often the chain's head is anchored (besides after every emergency operation). */
     anchorInterval: duration.pipe(z.number().min(1, 'must be at least 1s').max(86400, 'must be at most 1d: anchor at least daily')).default(300),
+  }).prefault({}),
+  leaks: z.strictObject({
+    /** Leak reporters' public keys by key id (`Github-Public-Key-Identifier`): they sign `POST /leaks`. */
+    reporters: z.record(z.string().min(1).max(200), p256PublicKey).default({}),
   }).prefault({}),
 });
 

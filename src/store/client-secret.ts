@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
+import { mintToken, TOKEN_PREFIXES } from '../keys/recognisable-token.js';
 
 /** What every secret Rotor generates starts with, so secret scanners and people recognise one. */
-export const CLIENT_SECRET_PREFIX = 'rotor_cs_';
+export const CLIENT_SECRET_PREFIX = TOKEN_PREFIXES.client_secret;
 
 /** The shortest client secret Rotor accepts (CONTRACT.md), so a secret someone chose is not a guessable word. */
 export const MIN_CLIENT_SECRET_LENGTH = 32;
@@ -10,9 +10,9 @@ export class WeakSecretError extends Error {
   readonly code = 'ROTOR_WEAK_SECRET';
 }
 
-/** A new client secret: the prefix, then 32 random bytes in base64url (256 bits). */
+/** A new client secret: the prefix, 256 random bits and their checksum, in base64url (`keys/recognisable-token.ts`). */
 export function generateClientSecret(): string {
-  return `${CLIENT_SECRET_PREFIX}${randomBytes(32).toString('base64url')}`;
+  return mintToken('client_secret');
 }
 
 /** Throws {@link WeakSecretError} unless the secret is long enough. */

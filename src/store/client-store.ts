@@ -1,3 +1,4 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { Schema, type Connection, type Model } from 'mongoose';
 import type { Adapter, AdapterPayload, ClientMetadata } from 'oidc-provider';
@@ -143,6 +144,31 @@ export class ClientStore {
     if (matchedCount === 0) throw new UnknownClientError(id);
     await this.#changed(id);
     return secret;
+  }
+
+  /**
+   * The client whose secret is `secret`, if any. Every stored secret is opened and compared in
+   * constant time: a leak report is rare, and this needs no lookup hash of the secrets kept
+   * beside them (one more derivative of each secret at rest) and finds secrets of any age.
+   */
+  async findBySecret(secret: string): Promise<string | undefined> {
+    const wanted = createHash('sha256').update(secret, 'utf8').digest();
+    let found: string | undefined;
+    for (const { id, sealed } of await this.sealedSecrets()) {
+      const stored = createHash('sha256').update(await unseal(sealed, this.#keyring, `client:${id}`), 'utf8').digest();
+      if (timingSafeEqual(stored, wanted)) found = id;
+    }
+    return found;
+  }
+
+  /**
+   * Disables a confidential client's secret: it is replaced by a random one that nobody is ever
+   * shown, so token requests get `invalid_client` on every instance until the secret is rotated.
+   */
+  async disableSecret(id: string): Promise<void> {
+    const { matchedCount } = await this.#model.updateOne({ _id: id, sealedSecret: { $ne: null } }, { $set: { sealedSecret: await seal(randomBytes(32).toString('base64url'), this.#keyring, `client:${id}`) } });
+    if (matchedCount === 0) throw new UnknownClientError(id);
+    await this.#changed(id);
   }
 
   /** Every stored client secret, still sealed, by client id (nothing is opened). */

@@ -5,6 +5,7 @@ import { JwksEventStream } from './event-stream.js';
 import { JwksCache } from './jwks-cache.js';
 import { jsonLineLogger, type VerifierLogger } from './logger.js';
 import { mapJoseError } from './map-jose-error.js';
+import { RevokedTokens } from './revoked-tokens.js';
 import { VerifierError } from './verifier-error.js';
 
 /** Options of {@link createVerifier}. Only `issuer` and `audience` are required. */
@@ -13,7 +14,10 @@ export interface VerifierOptions {
   issuer: string;
   /** The resource server's identifier: tokens must name it (or one of them) in `aud`. */
   audience: string | string[];
-  /** Listen to `<issuer>/jwks/events` and drop revoked keys the moment the issuer says so. */
+  /**
+   * Listen to `<issuer>/jwks/events`: drop revoked keys the moment the issuer says so, and refuse
+   * access tokens it announces as revoked (`revoked_token`) until they expire.
+   */
   events?: boolean;
   /** Default `<issuer>/jwks`. */
   jwksUri?: string;
@@ -109,7 +113,8 @@ export function createVerifier(options: VerifierOptions): Verifier {
   };
 
   const eventsUri = options.eventsUri ?? `${base}/jwks/events`;
-  const stream = events ? new JwksEventStream({ eventsUri, fetch, logger, onEvent: applyJwksEvents(cache) }) : undefined;
+  const revokedTokens = new RevokedTokens(now);
+  const stream = events ? new JwksEventStream({ eventsUri, fetch, logger, onEvent: applyJwksEvents(cache), onRevokedTokens: (tokens) => revokedTokens.add(tokens) }) : undefined;
   stream?.start();
 
   return {
@@ -122,6 +127,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
       } catch (err) {
         throw mapJoseError(err);
       }
+      if (revokedTokens.has(payload.jti)) throw new VerifierError('revoked_token', 'the issuer revoked this access token');
       const binding = checkDpopBinding(payload, token, call.dpop, dpop);
       if (binding) await binding;
       return payload;

@@ -1,5 +1,5 @@
 import { backoffDelay, pause } from './backoff.js';
-import { parseJwksEvent, type JwksEventData } from './jwks-events.js';
+import { parseJwksEvent, parseRevokedTokensEvent, type JwksEventData, type RevokedTokenData } from './jwks-events.js';
 import type { VerifierLogger } from './logger.js';
 import { Outage } from './outage.js';
 import { SseParser } from './sse-parser.js';
@@ -10,6 +10,8 @@ export interface JwksEventStreamOptions {
   fetch: typeof globalThis.fetch;
   logger: VerifierLogger;
   onEvent(data: JwksEventData): void;
+  /** Access tokens the issuer revoked (`revoked-tokens` events). */
+  onRevokedTokens?(tokens: RevokedTokenData[]): void;
   /** First reconnection delay, unless the server sends `retry:` (default 1 s). */
   baseDelayMs?: number;
   /** Longest reconnection delay (default 30 s). */
@@ -85,6 +87,12 @@ export class JwksEventStream {
       for await (const chunk of res.body) {
         arm();
         for (const event of parser.push(decoder.decode(chunk, { stream: true }))) {
+          if (event.event === 'revoked-tokens') {
+            const tokens = parseRevokedTokensEvent(event.data);
+            if (tokens) this.options.onRevokedTokens?.(tokens);
+            else this.options.logger.warn('ignoring a malformed revoked-tokens event', { data: event.data.slice(0, 200) });
+            continue;
+          }
           if (event.event !== 'jwks') continue;
           const data = parseJwksEvent(event.data);
           if (!data) {

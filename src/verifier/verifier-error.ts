@@ -5,6 +5,8 @@ export type VerifierErrorCode =
   | 'wrong_issuer'
   | 'unknown_key'
   | 'revoked_key'
+  /** An access token the issuer announced as revoked (reported as leaked), until it expires. */
+  | 'revoked_token'
   | 'malformed'
   | 'bad_signature'
   | 'invalid_claims'

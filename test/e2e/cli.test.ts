@@ -21,7 +21,7 @@ describe('the rotor CLI', () => {
 
   it('generates a secret for a confidential client without one and shows it once', async () => {
     const added = await cliJson<{ client_id: string; client_secret: string }>(['clients', 'add', '--client-id', 'backend', '--scope', 'api:read'], env);
-    expect(added.client_secret).toMatch(/^rotor_cs_[A-Za-z0-9_-]{43}$/);
+    expect(added.client_secret).toMatch(/^rotor_cs_[A-Za-z0-9_-]{48}$/);
   });
 
   it('lists the catalog as JSON with ISO 8601 times and no private part', async () => {

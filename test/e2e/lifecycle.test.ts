@@ -9,7 +9,7 @@ const REDIRECT = 'http://127.0.0.1:9/callback';
 const SECRET = 'lifecycle-secret-0123456789-abcdefgh';
 const PASSWORD = 'correct horse battery';
 const NEW_PASSWORD = 'battery staple horse';
-const GENERATED = /^rotor_cs_[A-Za-z0-9_-]{43}$/;
+const GENERATED = /^rotor_cs_[A-Za-z0-9_-]{48}$/;
 
 type Body = Record<string, unknown>;
 

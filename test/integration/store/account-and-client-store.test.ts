@@ -158,7 +158,7 @@ describe('client lifecycle', () => {
   it('rotating a secret returns a generated one that replaces the old one, and announces it', async () => {
     announced.clients.length = 0;
     const secret = await store.clients.rotateSecret('lc');
-    expect(secret).toMatch(/^rotor_cs_[A-Za-z0-9_-]{43}$/);
+    expect(secret).toMatch(/^rotor_cs_[A-Za-z0-9_-]{48}$/);
     await expect(store.clients.find('lc')).resolves.toMatchObject({ client_secret: secret });
     expect(announced.clients).toEqual(['lc']);
     await expect(store.clients.rotateSecret('spa')).rejects.toBeInstanceOf(PublicClientError);

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -363,5 +364,22 @@ describe('audit anchor settings', () => {
 
   it('an empty anchorFile is refused', () => {
     expectRefused(() => withConfig({ audit: { anchorFile: '' } }), 'audit.anchorFile');
+  });
+});
+
+describe('leak reporter keys', () => {
+  const pem = (options: Parameters<typeof generateKeyPairSync>[1], type: 'ec' | 'rsa') =>
+    (generateKeyPairSync(type as 'ec', options as { namedCurve: string }).publicKey.export({ type: 'spki', format: 'pem' }) as string);
+
+  it('an EC P-256 public key is taken; none by default', () => {
+    expect(withConfig({}).leaks.reporters).toEqual({});
+    const key = pem({ namedCurve: 'P-256' }, 'ec');
+    expect(withConfig({ leaks: { reporters: { 'key-1': key } } }).leaks.reporters).toEqual({ 'key-1': key });
+  });
+
+  it('a key of another curve or type, or text that is no key, is refused naming the key id', () => {
+    expectRefused(() => withConfig({ leaks: { reporters: { k: pem({ namedCurve: 'P-384' }, 'ec') } } }), 'leaks.reporters.k', 'P-256');
+    expectRefused(() => withConfig({ leaks: { reporters: { k: pem({ modulusLength: 2048 }, 'rsa') } } }), 'leaks.reporters.k');
+    expectRefused(() => withConfig({ leaks: { reporters: { k: 'not a key' } } }), 'leaks.reporters.k');
   });
 });
