@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { ROOT } from '../test/helpers/server.js';
 import { benchHeapProfile } from './heap-profile.js';
 import { benchPropagation } from './propagation.js';
+import { benchRefreshAtScale } from './refresh-at-scale.js';
 import { benchTimeToRevoke } from './time-to-revoke.js';
 import { benchThroughput } from './throughput.js';
 import { benchVerifier } from './verifier.js';
@@ -15,6 +16,7 @@ const BENCHES: Record<string, () => Promise<Record<string, unknown> | Record<str
   verifier: benchVerifier,
   throughput: () => benchThroughput(),
   'throughput-es256': () => benchThroughput(['ES256']),
+  'refresh-at-scale': () => benchRefreshAtScale('ES256'),
   propagation: benchPropagation,
   'time-to-revoke-es256': () => benchTimeToRevoke('ES256', false),
   'time-to-revoke-rs256': () => benchTimeToRevoke('RS256', false),

@@ -13,6 +13,8 @@ export interface Target {
   name: 'rotor' | 'baseline';
   url: string;
   pid: number;
+  /** The database the server stores in. */
+  mongodbUri: string;
   stop(): Promise<void>;
 }
 
@@ -30,7 +32,7 @@ export async function startRotor(alg: Alg, env: Record<string, string> = {}): Pr
   await cliJson(['clients', 'add', '--client-id', SPA_CLIENT, '--public', '--first-party', '--redirect-uri', REDIRECT, '--scope', 'openid offline_access api:read'], cliEnv);
   await cliJson(['users', 'add', '--username', 'bench', '--password', 'bench-password'], cliEnv);
   return {
-    name: 'rotor', url: server.url, pid: server.child.pid!,
+    name: 'rotor', url: server.url, pid: server.child.pid!, mongodbUri,
     async stop() {
       await server.stop();
       await dropDatabase(mongodbUri);
@@ -53,7 +55,7 @@ export async function startBaseline(alg: Alg, env: Record<string, string> = {}):
     });
   });
   return {
-    name: 'baseline', url, pid: child.pid!,
+    name: 'baseline', url, pid: child.pid!, mongodbUri,
     async stop() {
       const exited = new Promise((done) => child.once('exit', done));
       child.kill('SIGTERM');

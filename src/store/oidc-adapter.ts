@@ -56,6 +56,16 @@ export function artifactModel(connection: Connection, kind: string): Model<Artif
 
 const LIFTED_FIELDS = ['grantId', 'clientId', 'accountId', 'uid', 'userCode'] as const;
 
+/**
+ * The kinds oidc-provider saves again after creating them (a session at each login, an
+ * interaction at each step, a grant at each consent, a device code when approved): these are
+ * upserted. Every other artifact (tokens, codes) is saved once, so it is inserted, and upserted
+ * only if its id is taken. An insert finds the id through the unique index on every engine,
+ * where FerretDB 1.24 on SQLite serves an upsert's lookup by `_id` with a scan of the whole
+ * collection (docs/BENCHMARKS.md, "Refresh at scale").
+ */
+const SAVED_AGAIN_KINDS: ReadonlySet<string> = new Set(['Session', 'Interaction', 'Grant', 'DeviceCode', 'BackchannelAuthenticationRequest']);
+
 /** Set on the request when a single-use artifact was spent twice at once; create-provider revokes its grant. */
 export const DOUBLE_SPEND = 'rotorDoubleSpentGrant';
 
@@ -132,7 +142,19 @@ export class MongoAdapter implements SpendingAdapter {
     }
     if (expiresIn) set.expiresAt = new Date(Date.now() + expiresIn * 1000);
     else unset.expiresAt = 1;
+    if (!SAVED_AGAIN_KINDS.has(this.#kind) && await this.#insertNew({ _id: storedId, ...set } as ArtifactDoc)) return;
     await this.#model.updateOne({ _id: storedId }, { $set: set, ...(Object.keys(unset).length ? { $unset: unset } : {}) }, { upsert: true });
+  }
+
+  /** Inserts a new artifact; false when one is already stored under its id. */
+  async #insertNew(doc: ArtifactDoc): Promise<boolean> {
+    try {
+      await this.#model.create(doc);
+      return true;
+    } catch (err) {
+      if ((err as { code?: number }).code === 11000) return false;
+      throw err;
+    }
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {

@@ -60,6 +60,17 @@ describe('the oidc-provider storage adapter', () => {
     await expect(grants.find(grantId)).resolves.toEqual({ jti: grantId, scope: 'b' });
   });
 
+  it('a token, which is inserted rather than upserted, is still replaced when written again', async () => {
+    const tokens = store.adapter('RefreshToken');
+    const tokenId = id();
+    await tokens.upsert(tokenId, { jti: tokenId, grantId: 'g-1', scope: 'a' }, HOUR);
+    await tokens.upsert(tokenId, { jti: tokenId, scope: 'b' }, 0);
+    await expect(tokens.find(tokenId)).resolves.toEqual({ jti: tokenId, scope: 'b' });
+    const doc = await store.connection.db!.collection('oidc_refresh_token').findOne({ _id: stored(tokenId) as never });
+    expect(doc).not.toHaveProperty('grantId');
+    expect(doc).not.toHaveProperty('expiresAt');
+  });
+
   it('an unknown id is not found', async () => {
     await expect(grants.find(id())).resolves.toBeUndefined();
   });
