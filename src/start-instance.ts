@@ -16,6 +16,7 @@ import { ProviderHolder } from './provider/provider-holder.js';
 import { announcer } from './propagation/catalog-channel.js';
 import { startLeaks } from './leaks/start-leaks.js';
 import { JwksEvents } from './propagation/jwks-events.js';
+import { loadRevokedTokens } from './propagation/revoked-tokens.js';
 import { startPropagation } from './propagation/start-propagation.js';
 import { createApp } from './http/create-app.js';
 import { startHttp } from './http/start-http.js';
@@ -108,6 +109,10 @@ export async function startInstance(settings: Settings, keyring: Keyring, logger
   const current = () => (holder.loaded ? holder.state.catalog : undefined);
   const events = new JwksEvents(current, settings.events);
   stops.push(() => events.close());
+  // Access tokens reported as leaked before this instance started: its listeners hear of them too.
+  const repeatReported = (): void => void loadRevokedTokens(redis.commands, settings.queue.prefix, logger).then((tokens) => events.revokeTokens(tokens));
+  if (redis.commands.status === 'ready') repeatReported();
+  else redis.commands.once('ready', repeatReported);
   const metrics = createMetrics(current, settings.keys, now);
   const holder = new ProviderHolder({
     settings, adapter: store.adapter, accounts: store.accounts, logger,

@@ -7,6 +7,7 @@ import type { AuditTrail } from '../audit/audit-trail.js';
 import type { Logger } from '../logging/create-logger.js';
 import type { JwksEvents } from '../propagation/jwks-events.js';
 import { announceRevokedTokens } from '../propagation/catalog-channel.js';
+import { rememberRevokedTokens } from '../propagation/revoked-tokens.js';
 import { redisReplayStore } from '../admin/dpop-replay-store.js';
 import { dpopSettings } from '../verifier/dpop-binding.js';
 import { leakEffects } from './leak-effects.js';
@@ -40,7 +41,7 @@ export function startLeaks({ settings, holder, store, redis, events, audit, logg
       holder, clients: store.clients, connection: store.connection, issuer: settings.issuer,
       announce: async (tokens) => {
         events.revokeTokens(tokens);
-        await announceRevokedTokens(redis, prefix, tokens, logger);
+        await Promise.all([announceRevokedTokens(redis, prefix, tokens, logger), rememberRevokedTokens(redis, prefix, tokens, logger)]);
       },
     }),
     record: (event) => audit.record(event),

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
 import { startCluster, type Cluster } from '../helpers/cluster.js';
+import { startServer } from '../helpers/server.js';
 import { cliJson } from '../helpers/cli.js';
 import { authorize, tokenRequest } from '../helpers/browser.js';
 import { recordingLogger } from '../helpers/recording-logger.js';
@@ -108,7 +109,16 @@ describe('POST /leaks: a scanner reports leaked tokens', () => {
     verifiers.push(late);
     await new Promise((done) => setTimeout(done, 500));
     await expect(late.verify(token)).rejects.toMatchObject({ code: 'revoked_token' });
-  });
+
+    // An instance started after the report tells its listeners too (the list is kept in Redis).
+    const newcomer = await startServer({ mongodbUri: cluster.mongodbUri, kek: cluster.kek, issuer, config: { leaks: { reporters: { 'key-1': PEM } } } });
+    cluster.servers.push(newcomer);
+    const fresh = createVerifier({ issuer, audience: `${issuer}/api`, events: true, eventsUri: `${newcomer.url}/jwks/events`, logger: recordingLogger() });
+    verifiers.push(fresh);
+    await new Promise((done) => setTimeout(done, 500));
+    await expect(fresh.verify(token)).rejects.toMatchObject({ code: 'revoked_token' });
+    await expect(fresh.verify(other.token)).resolves.toMatchObject({ client_id: 'backend' });
+  }, 60_000);
 
   it('a report by an admin:emergency bearer token is accepted; a false positive changes nothing; every token is audited without its value', async () => {
     const live = await refreshToken();
