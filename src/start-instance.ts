@@ -17,6 +17,7 @@ import { announcer } from './propagation/catalog-channel.js';
 import { startLeaks } from './leaks/start-leaks.js';
 import { JwksEvents } from './propagation/jwks-events.js';
 import { loadRevokedTokens } from './propagation/revoked-tokens.js';
+import { spentRecordSeconds } from './provider/ttl.js';
 import { startPropagation } from './propagation/start-propagation.js';
 import { createApp } from './http/create-app.js';
 import { startHttp } from './http/start-http.js';
@@ -45,7 +46,7 @@ const redactUri = (uri: string): string => uri.replace(/\/\/[^@/]*@/, '//***@');
  */
 async function startStore(settings: Settings, keyring: Keyring, hooks: ReturnType<typeof announcer>): Promise<Store> {
   // A spent refresh token must be remembered for as long as it could otherwise still be used.
-  return openStore(settings.mongodbUri, keyring, { keepSpentSeconds: settings.tokens.refreshTokenTTL + 86400, hooks }).catch((err: Error) => {
+  return openStore(settings.mongodbUri, keyring, { keepSpentSeconds: spentRecordSeconds(settings.tokens), hooks }).catch((err: Error) => {
     if (String((err as { code?: unknown }).code).startsWith('ROTOR_')) throw err;
     throw new StartupError(`MongoDB at ${redactUri(settings.mongodbUri)} is unreachable: ${err.message}`);
   });

@@ -24,3 +24,13 @@ export function ttlConfig(tokens: Settings['tokens'], sessionMaxAge: number) {
     },
   };
 }
+
+/**
+ * How long a spent refresh token or code is remembered: as long as the spent artifact itself can
+ * still be found and presented (a refresh token lives at most `refreshTokenIdleTTL` from its
+ * issue, and never past `refreshTokenTTL`; a code a minute), and a day more for clocks that
+ * disagree. Past that, presenting it finds nothing and is refused anyway.
+ */
+export function spentRecordSeconds(tokens: Pick<Settings['tokens'], 'refreshTokenTTL' | 'refreshTokenIdleTTL'>): number {
+  return Math.min(tokens.refreshTokenTTL, tokens.refreshTokenIdleTTL) + 86400;
+}
