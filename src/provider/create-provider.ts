@@ -14,6 +14,7 @@ import { logoutSource, postLogoutSuccessSource } from './views/logout-pages.js';
 import type { Throttle } from '../throttle/index.js';
 import { clientAuthThrottle, lockAwareClientAdapter } from './client-auth-throttle.js';
 import { prefixRefreshTokens, successorRefreshToken } from './refresh-token-prefix.js';
+import { grantCacheAdapter } from './grant-cache.js';
 import { isSpendingAdapter, REFRESH_REPLAY, refreshGraceAdapter } from './refresh-grace.js';
 
 export interface ProviderDeps {
@@ -61,7 +62,8 @@ async function revokeGrant(provider: Provider, ctx: KoaContextWithOIDC, grantId:
 }
 
 /**
- * oidc-provider's adapter factory: clients locked out by the throttle look unknown, and with
+ * oidc-provider's adapter factory: clients locked out by the throttle look unknown, refreshes
+ * reuse the grant an instance read a moment ago (`grant-cache.ts`), and with
  * `tokens.refreshReuseGrace` refresh tokens get the grace window of `refresh-grace.ts`.
  */
 function providerAdapter({ settings, adapter, throttle, refreshSuccessorKey }: ProviderDeps): (name: string) => Adapter {
@@ -72,8 +74,10 @@ function providerAdapter({ settings, adapter, throttle, refreshSuccessorKey }: P
     if (!refreshSuccessorKey || !isSpendingAdapter(inner)) throw new Error('tokens.refreshReuseGrace needs the deployment\'s successor key and a store that records spendings');
     refreshTokens = refreshGraceAdapter(inner, { graceMs, successorOf: (predecessor) => successorRefreshToken(refreshSuccessorKey, predecessor) });
   }
+  const grants = grantCacheAdapter(adapter('Grant'));
   return (name: string) => {
     if (name === 'RefreshToken' && refreshTokens) return refreshTokens;
+    if (name === 'Grant') return grants;
     if (name === 'Client' && throttle) return lockAwareClientAdapter(adapter(name), throttle);
     return adapter(name);
   };

@@ -1,0 +1,55 @@
+import Provider, { type Adapter, type AdapterPayload } from 'oidc-provider';
+import { LRUCache } from 'lru-cache';
+
+/** How long an instance reuses a grant it read for a refresh, and how many it keeps. */
+const GRANT_CACHE_MS = 10_000;
+const GRANT_CACHE_MAX = 10_000;
+
+interface OidcContext {
+  oidc?: { route?: string; params?: { grant_type?: unknown } };
+}
+
+/** Whether this lookup serves a refresh_token grant at the token endpoint. */
+function inRefreshGrant(): boolean {
+  const ctx = Provider.ctx as OidcContext | undefined;
+  return ctx?.oidc?.route === 'token' && ctx.oidc.params?.grant_type === 'refresh_token';
+}
+
+/**
+ * The Grant adapter with a per-instance cache for refresh_token grants, which read the grant of
+ * every refresh token they spend: a client refreshing again within `GRANT_CACHE_MS` costs one
+ * database read less. Only that read is served from the cache. It cannot outlive a revocation:
+ * a refresh first finds its refresh token, which is never cached, and revoking a grant (here or
+ * on any instance) deletes every token issued under it. Changes made here evict the entry at
+ * once; an expired grant is never served.
+ */
+export function grantCacheAdapter(inner: Adapter, now: () => number = Date.now): Adapter {
+  const cache = new LRUCache<string, AdapterPayload>({ maxSize: GRANT_CACHE_MAX, sizeCalculation: () => 1, ttl: GRANT_CACHE_MS });
+  return {
+    async find(id: string): Promise<AdapterPayload | undefined> {
+      if (!inRefreshGrant()) return (await inner.find(id)) ?? undefined;
+      const hit = cache.get(id);
+      if (hit && (typeof hit.exp !== 'number' || hit.exp * 1000 > now())) return structuredClone(hit);
+      const found = (await inner.find(id)) ?? undefined;
+      if (found) cache.set(id, structuredClone(found));
+      else cache.delete(id);
+      return found;
+    },
+    async upsert(id, payload, expiresIn) {
+      cache.delete(id);
+      await inner.upsert(id, payload, expiresIn);
+      cache.delete(id);
+    },
+    async destroy(id) {
+      cache.delete(id);
+      await inner.destroy(id);
+    },
+    async revokeByGrantId(grantId) {
+      cache.delete(grantId);
+      await inner.revokeByGrantId(grantId);
+    },
+    consume: (id) => inner.consume(id),
+    findByUid: (uid) => inner.findByUid(uid),
+    findByUserCode: (userCode) => inner.findByUserCode(userCode),
+  };
+}
