@@ -1,46 +1,16 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Catalog, KeyRecord, KeyState } from '../../../src/keys/catalog.js';
-import { applyTransitions, DROPPED_REASON, plan, type PlanOptions, type Transition } from '../../../src/keys/plan.js';
+import { DROPPED_REASON, plan, type PlanOptions } from '../../../src/keys/plan.js';
 import type { Policy } from '../../../src/keys/policy.js';
 import type { Algorithm } from '../../../src/keys/algorithms.js';
-
-/** A fake clock: seconds after a fixed origin. */
-const T0 = Date.parse('2030-01-01T00:00:00Z');
-const at = (seconds: number): Date => new Date(T0 + seconds * 1000);
-const secondsOf = (date: Date): number => (date.getTime() - T0) / 1000;
+import { at, byKid, catalogOf, key, reconcileOnce, secondsOf } from '../../helpers/hand-made-keys.js';
 
 const ES: Policy = { algorithms: ['ES256'], rotationInterval: 100, prePublish: 20, overlap: 10 };
 const RS: Policy = { ...ES, algorithms: ['RS256'] };
 const BOTH: Policy = { ...ES, algorithms: ['RS256', 'ES256'] };
 const ADOPT: PlanOptions = { adopt: true };
+const run = reconcileOnce;
 
-let serial = 0;
-
-function key(alg: Algorithm, state: KeyState, times: { created: number; activates: number; retires: number; removes: number }): KeyRecord {
-  const kid = `${alg}-${++serial}`;
-  return {
-    kid, alg, state,
-    createdAt: at(times.created), activatesAt: at(times.activates), retiresAt: at(times.retires), removesAt: at(times.removes),
-    publicJwk: { kty: alg === 'RS256' ? 'RSA' : 'EC', kid, alg },
-    sealedPrivateJwk: state === 'retired' || state === 'revoked' ? null : `sealed:${kid}`,
-  };
-}
-
-function keyFor(transition: Extract<Transition, { type: 'create' }>): KeyRecord {
-  const kid = `${transition.alg}-${++serial}`;
-  return { kid, alg: transition.alg, ...transition.schedule, publicJwk: { kty: 'EC', kid, alg: transition.alg }, sealedPrivateJwk: `sealed:${kid}` };
-}
-
-/** One reconcile: plan, generate, apply; with `adopt`, as an instance starting with `policy` does. */
-function run(catalog: Catalog, policy: Policy, now: Date, options: PlanOptions = {}): { catalog: Catalog; transitions: Transition[] } {
-  const transitions = plan(catalog, policy, now, options);
-  if (transitions.length === 0) return { catalog, transitions };
-  const created = transitions.flatMap((t) => (t.type === 'create' ? [keyFor(t)] : []));
-  return { catalog: { version: catalog.version + 1, keys: applyTransitions(catalog.keys, transitions, created, policy) }, transitions };
-}
-
-const catalogOf = (...keys: KeyRecord[]): Catalog => ({ version: 1, keys });
-const byKid = (catalog: Catalog, kid: string): KeyRecord => catalog.keys.find((k) => k.kid === kid)!;
 const inState = (catalog: Catalog, alg: Algorithm, state: KeyState): KeyRecord[] => catalog.keys.filter((k) => k.alg === alg && k.state === state);
 const seconds = (k: KeyRecord): { activates: number; retires: number; removes: number } => ({ activates: secondsOf(k.activatesAt), retires: secondsOf(k.retiresAt), removes: secondsOf(k.removesAt) });
 
