@@ -1,14 +1,12 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
-
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
+import { createHmac, hkdfSync } from 'node:crypto';
+import { CompactEncrypt, compactDecrypt } from 'jose';
 
 /**
  * How bearer values (token ids, codes, session and interaction ids, user codes) are kept in the
  * database: never in the clear. A value is stored as its HMAC-SHA256 under the deployment's
  * artifact-id key, so a lookup by value hashes it first. A value Rotor must give back without
  * being handed it (a session's id when the session is found by its uid, a device code's id when
- * it is found by its user code) is sealed with AES-256-GCM under a key derived from the same one.
+ * it is found by its user code) is sealed (JWE, AES-256-GCM) under a key derived from the same one.
  */
 export class BearerValues {
   readonly #hashKey: Buffer;
@@ -25,23 +23,22 @@ export class BearerValues {
     return createHmac('sha256', this.#hashKey).update(value, 'utf8').digest('base64url');
   }
 
-  /** Seals values for the record `bind` names: they open only for that record. */
-  seal(values: Record<string, unknown>, bind: string): string {
-    const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.#sealKey, iv, { authTagLength: TAG_BYTES }).setAAD(Buffer.from(bind, 'utf8'));
-    const body = Buffer.concat([cipher.update(JSON.stringify(values), 'utf8'), cipher.final()]);
-    return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64url');
+  /**
+   * Seals values for the record `bind` names (a compact JWE, `dir` + A256GCM, as `keys/seal.ts`
+   * seals under the KEK): `bind` is in the authenticated header, so they open for no other record.
+   */
+  async seal(values: Record<string, unknown>, bind: string): Promise<string> {
+    return new CompactEncrypt(new TextEncoder().encode(JSON.stringify(values)))
+      .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', bnd: bind })
+      .encrypt(this.#sealKey);
   }
 
   /** Opens what {@link seal} produced for the same record; undefined when it was altered or belongs elsewhere. */
-  open(sealed: string, bind: string): Record<string, unknown> | undefined {
-    const raw = Buffer.from(sealed, 'base64url');
-    if (raw.length < IV_BYTES + TAG_BYTES) return undefined;
+  async open(sealed: string, bind: string): Promise<Record<string, unknown> | undefined> {
     try {
-      const decipher = createDecipheriv('aes-256-gcm', this.#sealKey, raw.subarray(0, IV_BYTES), { authTagLength: TAG_BYTES }).setAAD(Buffer.from(bind, 'utf8'));
-      decipher.setAuthTag(raw.subarray(IV_BYTES, IV_BYTES + TAG_BYTES));
-      const text = Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
-      const values: unknown = JSON.parse(text);
+      const { plaintext, protectedHeader } = await compactDecrypt(sealed, this.#sealKey);
+      if (protectedHeader.bnd !== bind) return undefined;
+      const values: unknown = JSON.parse(new TextDecoder().decode(plaintext));
       return values !== null && typeof values === 'object' && !Array.isArray(values) ? values as Record<string, unknown> : undefined;
     } catch {
       return undefined;

@@ -115,10 +115,10 @@ export class MongoAdapter implements SpendingAdapter {
     return `${this.#kind}:${storedId}`;
   }
 
-  #toPayload(doc: ArtifactDoc | null, consumed = doc?.consumed): AdapterPayload | undefined {
+  async #toPayload(doc: ArtifactDoc | null, consumed = doc?.consumed): Promise<AdapterPayload | undefined> {
     if (!doc?.sealed) return undefined;
     if (doc.expiresAt && doc.expiresAt.getTime() <= Date.now()) return undefined;
-    const bearer = this.#bearer.open(doc.sealed, this.#binding(doc._id));
+    const bearer = await this.#bearer.open(doc.sealed, this.#binding(doc._id));
     const payload: unknown = JSON.parse(doc.payload);
     if (!bearer || payload === null || typeof payload !== 'object') return undefined;
     const out = joinPayload(payload as AdapterPayload, bearer);
@@ -131,7 +131,7 @@ export class MongoAdapter implements SpendingAdapter {
     const { clear, bearer } = splitPayload(this.#kind, payload);
     const json = JSON.stringify(clear);
     if (json.includes(id)) throw new Error(`a ${this.#kind} payload holds its own id outside the fields Rotor seals; refusing to store it in the clear`);
-    const set: Partial<ArtifactDoc> = { payload: json, sealed: this.#bearer.seal(bearer, this.#binding(storedId)) };
+    const set: Partial<ArtifactDoc> = { payload: json, sealed: await this.#bearer.seal(bearer, this.#binding(storedId)) };
     const unset: Record<string, 1> = {};
     const userCode = typeof payload.userCode === 'string' ? this.#bearer.hash(payload.userCode) : undefined;
     const lifted: Partial<ArtifactDoc> = { grantId: payload.grantId, uid: payload.uid, userCode, ...artifactOwner(payload) };
