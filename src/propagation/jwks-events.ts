@@ -58,7 +58,6 @@ const STREAM_HEADERS = {
 export class JwksEvents {
   // Per address, its streams oldest first; every stream is in exactly one list.
   readonly #byIp = new Map<string, Listener[]>();
-  #size = 0;
   // Reported access tokens by jti, until their exp (seconds): sent to every new listener too.
   readonly #revokedTokens = new Map<string, number>();
   readonly #timer: NodeJS.Timeout;
@@ -69,7 +68,9 @@ export class JwksEvents {
   }
 
   get size(): number {
-    return this.#size;
+    let size = 0;
+    for (const list of this.#byIp.values()) size += list.length;
+    return size;
   }
 
   /** Sends the change from `previous` to `catalog` to every listener. */
@@ -135,7 +136,6 @@ export class JwksEvents {
       const list = this.#byIp.get(ip) ?? [];
       list.push(listener);
       this.#byIp.set(ip, list);
-      this.#size += 1;
       ctx.req.socket.setTimeout(0);
       const forget = (): void => this.#forget(listener);
       res.once('close', forget);
@@ -148,14 +148,13 @@ export class JwksEvents {
     clearInterval(this.#timer);
     for (const listener of [...this.#all()]) listener.res.end();
     this.#byIp.clear();
-    this.#size = 0;
   }
 
   /** Makes room for a stream from `ip`, or says why there is none. */
   #admit(ip: string): string | undefined {
     const fromIp = this.#byIp.get(ip)?.length ?? 0;
     if (fromIp >= this.limits.maxConnectionsPerIp) return `at most ${this.limits.maxConnectionsPerIp} event streams per client address (events.maxConnectionsPerIp)`;
-    if (this.#size < this.limits.maxConnections) return undefined;
+    if (this.size < this.limits.maxConnections) return undefined;
     let heaviest: Listener[] | undefined;
     for (const list of this.#byIp.values()) if (!heaviest || list.length > heaviest.length) heaviest = list;
     if (!heaviest || heaviest.length <= fromIp + 1) return 'this instance holds as many event streams as it may (events.maxConnections); another instance may have room';
@@ -171,7 +170,6 @@ export class JwksEvents {
     if (!list || at < 0) return;
     list.splice(at, 1);
     if (list.length === 0) this.#byIp.delete(listener.ip);
-    this.#size -= 1;
   }
 
   #keepAlive(): void {
