@@ -15,7 +15,7 @@ import type { Throttle } from '../throttle/index.js';
 import { clientAuthThrottle, lockAwareClientAdapter } from './client-auth-throttle.js';
 import { prefixRefreshTokens, successorRefreshToken } from './refresh-token-prefix.js';
 import { grantCacheAdapter } from './grant-cache.js';
-import { isSpendingAdapter, REFRESH_REPLAY, refreshGraceAdapter } from './refresh-grace.js';
+import { isChainingAdapter, REFRESH_REPLAY, refreshRotationAdapter } from './refresh-rotation.js';
 
 export interface ProviderDeps {
   settings: Settings;
@@ -30,10 +30,10 @@ export interface ProviderDeps {
   /** Throttles failed client authentication (token, introspection, revocation). */
   throttle?: Throttle;
   /**
-   * Derives a rotated refresh token's successor from it (the deployment's `refreshSuccessors`
-   * key); without it successors are random and `tokens.refreshReuseGrace` cannot be served.
+   * Derives a rotated refresh token's one successor from it (the deployment's
+   * `refreshSuccessors` key): spending a token is inserting its successor.
    */
-  refreshSuccessorKey?: Buffer;
+  refreshSuccessorKey: Buffer;
 }
 
 /** Keys for oidc-provider: the signers first (one per algorithm), then verify-only keys. */
@@ -63,20 +63,19 @@ async function revokeGrant(provider: Provider, ctx: KoaContextWithOIDC, grantId:
 
 /**
  * oidc-provider's adapter factory: clients locked out by the throttle look unknown, refreshes
- * reuse the grant an instance read a moment ago (`grant-cache.ts`), and with
- * `tokens.refreshReuseGrace` refresh tokens get the grace window of `refresh-grace.ts`.
+ * reuse the grant an instance read a moment ago (`grant-cache.ts`), and refresh tokens are
+ * spent by their successor's insert, with `tokens.refreshReuseGrace`'s window (`refresh-rotation.ts`).
  */
 function providerAdapter({ settings, adapter, throttle, refreshSuccessorKey }: ProviderDeps): (name: string) => Adapter {
-  const graceMs = settings.tokens.refreshReuseGrace * 1000;
-  let refreshTokens: Adapter | undefined;
-  if (graceMs > 0) {
-    const inner = adapter('RefreshToken');
-    if (!refreshSuccessorKey || !isSpendingAdapter(inner)) throw new Error('tokens.refreshReuseGrace needs the deployment\'s successor key and a store that records spendings');
-    refreshTokens = refreshGraceAdapter(inner, { graceMs, successorOf: (predecessor) => successorRefreshToken(refreshSuccessorKey, predecessor) });
-  }
+  const store = adapter('RefreshToken');
+  if (!isChainingAdapter(store)) throw new Error('refresh tokens need a store that inserts without overwriting (ChainingAdapter)');
+  const refreshTokens = refreshRotationAdapter(store, {
+    graceMs: settings.tokens.refreshReuseGrace * 1000,
+    successorOf: (predecessor) => successorRefreshToken(refreshSuccessorKey, predecessor),
+  });
   const grants = grantCacheAdapter(adapter('Grant'));
   return (name: string) => {
-    if (name === 'RefreshToken' && refreshTokens) return refreshTokens;
+    if (name === 'RefreshToken') return refreshTokens;
     if (name === 'Grant') return grants;
     if (name === 'Client' && throttle) return lockAwareClientAdapter(adapter(name), throttle);
     return adapter(name);

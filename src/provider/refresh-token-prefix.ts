@@ -23,16 +23,16 @@ interface RotatingContext {
  * Makes one provider's refresh tokens `rotor_rt_`, 256 random bits (as many as oidc-provider's
  * own) and a checksum, in base64url (`keys/recognisable-token.ts`). oidc-provider takes a
  * token's value from its model's `generateTokenId`; each provider has a RefreshToken model of
- * its own, so this changes no other provider. With a successor key, the token that replaces a
- * rotated one (oidc-provider's refresh_token grant names the old one `RotatedRefreshToken`
- * before it creates the new one) is derived from it by {@link successorRefreshToken}, so a
- * refresh token has one successor however often it is spent.
+ * its own, so this changes no other provider. The token that replaces a rotated one
+ * (oidc-provider's refresh_token grant names the old one `RotatedRefreshToken` before it creates
+ * the new one) is derived from it by {@link successorRefreshToken}: a refresh token has one
+ * successor however often it is spent, and spending it is inserting that successor.
  */
-export function prefixRefreshTokens(provider: Provider, successorKey?: Buffer): void {
+export function prefixRefreshTokens(provider: Provider, successorKey: Buffer): void {
   Object.defineProperty(provider.RefreshToken.prototype, 'generateTokenId', {
     value(this: { grantId?: string }): string {
       const rotated = (Provider.ctx as RotatingContext | undefined)?.oidc?.entities?.RotatedRefreshToken;
-      if (successorKey && typeof rotated?.jti === 'string' && rotated.grantId === this.grantId) return successorRefreshToken(successorKey, rotated.jti);
+      if (typeof rotated?.jti === 'string' && rotated.grantId === this.grantId) return successorRefreshToken(successorKey, rotated.jti);
       return mintToken('refresh_token');
     },
     configurable: true,

@@ -24,6 +24,8 @@ interface ArtifactDoc {
   userCode?: string;
   expiresAt?: Date;
   consumed?: Date;
+  /** When a single-save artifact was inserted; a refresh token's marks its predecessor spent. */
+  createdAt?: Date;
 }
 
 const artifactSchema = new Schema<ArtifactDoc>({
@@ -37,6 +39,7 @@ const artifactSchema = new Schema<ArtifactDoc>({
   userCode: { type: String, index: true },
   expiresAt: { type: Date, index: true },
   consumed: { type: Date },
+  createdAt: { type: Date },
 }, { versionKey: false, strict: 'throw' });
 
 /** The artifact kinds oidc-provider stores; the janitor sweeps each one. */
@@ -70,15 +73,16 @@ const SAVED_AGAIN_KINDS: ReadonlySet<string> = new Set(['Session', 'Interaction'
 export const DOUBLE_SPEND = 'rotorDoubleSpentGrant';
 
 /**
- * What an adapter of a single-use kind offers beyond oidc-provider's interface: the spending
- * itself, without the reuse handling of `consume`, and when a value was spent. The refresh-token
- * grace window (src/provider/refresh-grace.ts) is built on these.
+ * What the refresh-token store offers beyond oidc-provider's interface, for rotation by
+ * successor (src/provider/refresh-rotation.ts): a refresh token is spent by inserting its one
+ * successor, whose unique key is derived from it, so the spending and the new token are one
+ * insert, and of two requests racing with the same token exactly one wins.
  */
-export interface SpendingAdapter extends Adapter {
-  /** Spends the artifact with this value (a unique-key insert); false when it had been spent already. */
-  spend(id: string): Promise<boolean>;
-  /** When the artifact with this value was spent, if it was. */
-  spentAt(id: string): Promise<Date | undefined>;
+export interface ChainingAdapter extends Adapter {
+  /** Stores a new artifact; false, storing nothing, when one is already stored under this value. */
+  insert(id: string, payload: AdapterPayload, expiresIn: number): Promise<boolean>;
+  /** When the artifact with this value was inserted, if one is stored (expired or not). */
+  storedAt(id: string): Promise<Date | undefined>;
 }
 
 export interface MongoAdapterOptions {
@@ -91,11 +95,12 @@ export interface MongoAdapterOptions {
 /**
  * oidc-provider's storage adapter, on MongoDB through mongoose. Every lookup by a bearer value
  * (an id, a user code) hashes it first; a document written before ids were hashed (no `sealed`)
- * is never found, so the values in it are dead. Refresh tokens and authorization codes are spent
- * by a unique-key insert (see `consumption.ts`): a second spend, even one racing the first,
- * fails with `invalid_grant` and marks the request so the grant is revoked, as for any reuse.
+ * is never found, so the values in it are dead. Authorization codes are spent by a unique-key
+ * insert (see `consumption.ts`): a second spend, even one racing the first, fails with
+ * `invalid_grant` and marks the request so the grant is revoked, as for any reuse. Refresh tokens
+ * are spent by the insert of their successor (`ChainingAdapter`).
  */
-export class MongoAdapter implements SpendingAdapter {
+export class MongoAdapter implements ChainingAdapter {
   readonly #model: Model<ArtifactDoc>;
   readonly #kind: string;
   readonly #consumptions: ReturnType<typeof consumptionModel>;
@@ -126,7 +131,8 @@ export class MongoAdapter implements SpendingAdapter {
     return out;
   }
 
-  async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+  /** The stored form of an artifact: its HMAC'd id, the payload without its bearer values, those sealed, the lifted fields. */
+  async #stored(id: string, payload: AdapterPayload, expiresIn: number): Promise<{ storedId: string; set: Partial<ArtifactDoc>; unset: Record<string, 1> }> {
     const storedId = this.#bearer.hash(id);
     const { clear, bearer } = splitPayload(this.#kind, payload);
     const json = JSON.stringify(clear);
@@ -142,14 +148,19 @@ export class MongoAdapter implements SpendingAdapter {
     }
     if (expiresIn) set.expiresAt = new Date(Date.now() + expiresIn * 1000);
     else unset.expiresAt = 1;
-    if (!SAVED_AGAIN_KINDS.has(this.#kind) && await this.#insertNew({ _id: storedId, ...set } as ArtifactDoc)) return;
+    return { storedId, set, unset };
+  }
+
+  async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
+    if (!SAVED_AGAIN_KINDS.has(this.#kind) && await this.insert(id, payload, expiresIn)) return;
+    const { storedId, set, unset } = await this.#stored(id, payload, expiresIn);
     await this.#model.updateOne({ _id: storedId }, { $set: set, ...(Object.keys(unset).length ? { $unset: unset } : {}) }, { upsert: true });
   }
 
-  /** Inserts a new artifact; false when one is already stored under its id. */
-  async #insertNew(doc: ArtifactDoc): Promise<boolean> {
+  async insert(id: string, payload: AdapterPayload, expiresIn: number): Promise<boolean> {
+    const { storedId, set } = await this.#stored(id, payload, expiresIn);
     try {
-      await this.#model.create(doc);
+      await this.#model.create({ _id: storedId, ...set, createdAt: new Date() });
       return true;
     } catch (err) {
       if ((err as { code?: number }).code === 11000) return false;
@@ -157,8 +168,19 @@ export class MongoAdapter implements SpendingAdapter {
     }
   }
 
+  async storedAt(id: string): Promise<Date | undefined> {
+    const doc = await this.#model.findById(this.#bearer.hash(id), { createdAt: 1 }).lean();
+    return doc ? (doc.createdAt ?? new Date(0)) : undefined;
+  }
+
   async find(id: string): Promise<AdapterPayload | undefined> {
     const storedId = this.#bearer.hash(id);
+    if (this.#kind === 'RefreshToken') {
+      // Spent by its successor's insert (see ChainingAdapter); a token stored before that
+      // (no createdAt) may have been spent by a record of its own.
+      const doc = await this.#model.findById(storedId).lean();
+      return this.#toPayload(doc, doc && !doc.createdAt ? await spentAt(this.#consumptions, this.#kind, storedId) : undefined);
+    }
     if (!SINGLE_USE_KINDS.has(this.#kind)) return this.#toPayload(await this.#model.findById(storedId).lean());
     const [doc, spent] = await Promise.all([this.#model.findById(storedId).lean(), spentAt(this.#consumptions, this.#kind, storedId)]);
     return this.#toPayload(doc, spent);
@@ -172,23 +194,14 @@ export class MongoAdapter implements SpendingAdapter {
     return this.#toPayload(await this.#model.findOne({ userCode: this.#bearer.hash(userCode) }).lean());
   }
 
-  async spend(id: string): Promise<boolean> {
-    if (!SINGLE_USE_KINDS.has(this.#kind)) throw new TypeError(`a ${this.#kind} is not single-use`);
-    return spend(this.#consumptions, this.#kind, this.#bearer.hash(id), this.#keepSpentSeconds);
-  }
-
-  async spentAt(id: string): Promise<Date | undefined> {
-    if (!SINGLE_USE_KINDS.has(this.#kind)) throw new TypeError(`a ${this.#kind} is not single-use`);
-    return spentAt(this.#consumptions, this.#kind, this.#bearer.hash(id));
-  }
-
   async consume(id: string): Promise<void> {
     const storedId = this.#bearer.hash(id);
+    if (this.#kind === 'RefreshToken') throw new TypeError('a refresh token is spent by inserting its successor (src/provider/refresh-rotation.ts), never by a record of its own');
     if (!SINGLE_USE_KINDS.has(this.#kind)) {
       await this.#model.updateOne({ _id: storedId }, { $set: { consumed: new Date() } });
       return;
     }
-    if (await this.spend(id)) return;
+    if (await spend(this.#consumptions, this.#kind, storedId, this.#keepSpentSeconds)) return;
     const doc = await this.#model.findById(storedId, { grantId: 1 }).lean();
     const ctx = Provider.ctx;
     if (ctx && doc?.grantId) ctx.state[DOUBLE_SPEND] = doc.grantId;

@@ -106,6 +106,24 @@ describe('OpenID Connect flows on two instances of one deployment', () => {
     expect(next.body.error).toBe('invalid_grant');
   });
 
+  it('a spent refresh token introspects inactive while its successor is active', async () => {
+    const { code, verifier } = await login();
+    const original = (await redeem(code, verifier)).body.refresh_token as string;
+    const successor = (await refresh(a, original)).body.refresh_token as string;
+    const introspect = async (token: string) => (await fetch(`${b.url}/token/introspection`, { method: 'POST', body: new URLSearchParams({ token, client_id: 'spa' }) })).json() as Promise<Record<string, unknown>>;
+    expect(await introspect(original)).toEqual({ active: false });
+    expect((await introspect(successor)).active).toBe(true);
+  });
+
+  it('a spent refresh token shown by another client is invalid_grant and revokes its grant', async () => {
+    const { code, verifier } = await login();
+    const original = (await redeem(code, verifier)).body.refresh_token as string;
+    const successor = (await refresh(a, original)).body.refresh_token as string;
+    const stolen = await tokenRequest(b.url, { grant_type: 'refresh_token', refresh_token: original }, ['web', 'web-secret-0123456789-abcdefghijkl']);
+    expect(stolen.body.error).toBe('invalid_grant');
+    expect((await refresh(a, successor)).body.error).toBe('invalid_grant');
+  });
+
   it('client credentials gets a JWT for the default resource', async () => {
     const { status, body } = await tokenRequest(b.url, { grant_type: 'client_credentials', scope: 'api:write' }, ['svc', 'svc-secret-0123456789-abcdefghijkl']);
     expect(status).toBe(200);

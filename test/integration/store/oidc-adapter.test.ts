@@ -4,7 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Adapter } from 'oidc-provider';
 import { kekFromBytes, keyringOf } from '../../../src/keys/seal.js';
 import { openStore, type Store } from '../../../src/store/open-store.js';
-import { deleteArtifactsOf, deleteExpiredArtifacts } from '../../../src/store/oidc-adapter.js';
+import { deleteArtifactsOf, deleteExpiredArtifacts, type ChainingAdapter } from '../../../src/store/oidc-adapter.js';
 import { BearerValues } from '../../../src/store/bearer-values.js';
 import { uniqueMongoUri } from '../../helpers/engines.js';
 import { dropDatabase } from '../../helpers/database.js';
@@ -281,7 +281,6 @@ describe('bearer values at rest', () => {
     const code = { jti: codeId, kind: 'AuthorizationCode', grantId: 'g5', clientId: 'spa' };
     const written: Array<[string, Record<string, unknown>]> = [['Session', session], ['Interaction', interaction], ['DeviceCode', device], ['RefreshToken', refresh], ['AuthorizationCode', code]];
     for (const [kind, payload] of written) await store.adapter(kind).upsert(payload.jti as string, { ...payload }, HOUR);
-    await store.adapter('RefreshToken').consume(refreshId);
     await store.adapter('AuthorizationCode').consume(codeId);
 
     const text = await everything();
@@ -294,9 +293,35 @@ describe('bearer values at rest', () => {
     await expect(store.adapter('Interaction').find(interactionId)).resolves.toEqual(interaction);
     await expect(store.adapter('DeviceCode').find(deviceId)).resolves.toEqual(device);
     await expect(store.adapter('DeviceCode').findByUserCode!(userCode)).resolves.toEqual(device);
-    await expect(store.adapter('RefreshToken').find(refreshId)).resolves.toEqual({ ...refresh, consumed: expect.any(Number) });
+    await expect(store.adapter('RefreshToken').find(refreshId)).resolves.toEqual(refresh);
     await expect(store.adapter('AuthorizationCode').find(codeId)).resolves.toEqual({ ...code, consumed: expect.any(Number) });
-    await expect(store.adapter('RefreshToken').consume(refreshId)).rejects.toThrow('invalid_grant');
+    await expect(store.adapter('AuthorizationCode').consume(codeId)).rejects.toThrow('invalid_grant');
+  });
+
+  it('a refresh token is inserted once: a second insert under its value stores nothing and says so', async () => {
+    const refresh = store.adapter('RefreshToken') as ChainingAdapter;
+    const value = id();
+    const before = Date.now();
+    await expect(refresh.storedAt(value)).resolves.toBeUndefined();
+    await expect(refresh.insert(value, { jti: value, grantId: 'first' }, HOUR)).resolves.toBe(true);
+    await expect(refresh.insert(value, { jti: value, grantId: 'second' }, HOUR)).resolves.toBe(false);
+    await expect(refresh.find(value)).resolves.toEqual({ jti: value, grantId: 'first' });
+    const at = await refresh.storedAt(value);
+    expect(at!.getTime()).toBeGreaterThanOrEqual(before - 1000);
+    expect(at!.getTime()).toBeLessThanOrEqual(Date.now());
+    // Spent by its successor's insert, never by a record of its own.
+    await expect(refresh.consume(value)).rejects.toThrow(/successor/);
+  });
+
+  it('a refresh token stored before spending by successor still shows the spent record it had', async () => {
+    const refresh = store.adapter('RefreshToken');
+    const value = id();
+    await refresh.upsert(value, { jti: value, grantId: 'legacy' }, HOUR);
+    const raw = store.connection.db!.collection('oidc_refresh_token');
+    await raw.updateOne({ _id: stored(value) } as object, { $unset: { createdAt: 1 } });
+    await expect(refresh.find(value)).resolves.toEqual({ jti: value, grantId: 'legacy' });
+    await store.connection.db!.collection('oidc_consumptions').insertOne({ _id: `RefreshToken:${stored(value)}`, at: new Date(), expiresAt: new Date(Date.now() + 60_000) } as never);
+    await expect(refresh.find(value)).resolves.toEqual({ jti: value, grantId: 'legacy', consumed: expect.any(Number) });
   });
 
   it('the sealed values of one document do not open in another: the other is not found', async () => {
