@@ -26,6 +26,8 @@ export function basicClientId(header: string | undefined): string | undefined {
 
 /** Set on a request whose client was found locked while oidc-provider looked it up: seconds to wait. */
 const LOCKED = 'rotorClientLocked';
+/** Set on a request whose secret was checked against the throttle: whether failures were being counted. */
+const FAILING = 'rotorClientFailing';
 
 /**
  * oidc-provider's Client adapter, made to answer "no such client" for a client that is locked
@@ -40,7 +42,8 @@ export function lockAwareClientAdapter(adapter: Adapter, throttle: Throttle): Ad
     find: async (id: string): Promise<AdapterPayload | undefined> => {
       const ctx = Provider.ctx as OidcContext | undefined;
       if (ctx && CLIENT_AUTH_ROUTES.has(ctx.oidc?.route ?? '') && typeof ctx.oidc?.params?.client_secret === 'string') {
-        const { locked, retryAfter } = await throttle.check({ subject: `client:${id}`, ip: ctx.ip });
+        const { locked, retryAfter, failing } = await throttle.check({ subject: `client:${id}`, ip: ctx.ip });
+        ctx.state[FAILING] = failing;
         if (locked) {
           ctx.state[LOCKED] = retryAfter;
           return undefined;
@@ -60,7 +63,8 @@ function isInvalidClient(ctx: Context): boolean {
  * Throttles failed client authentication at oidc-provider's token, introspection and revocation
  * endpoints, by client_id and IP. A locked client+IP (or IP) gets 429 with `Retry-After`, before
  * its secret is compared (see {@link lockAwareClientAdapter} for secrets in the body); an
- * `invalid_client` answer counts as a failure, a 2xx clears the client's count from that IP; a
+ * `invalid_client` answer counts as a failure; a 2xx with a secret clears the client's count from
+ * that IP when the check before it saw one (so a success costs Redis one read, no write); a
  * lock-out is audited as `client.lockout`.
  */
 export function clientAuthThrottle(throttle: Throttle, onAudit?: (event: AuditInput) => void): Middleware {
@@ -71,7 +75,8 @@ export function clientAuthThrottle(throttle: Throttle, onAudit?: (event: AuditIn
     ctx.body = { error: 'too_many_requests', error_description: `too many failed client authentications; retry after ${retryAfter} seconds` };
   };
   const refuseIfLocked = async (ctx: Context, attempt: Attempt): Promise<boolean> => {
-    const { locked, retryAfter } = await throttle.check(attempt);
+    const { locked, retryAfter, failing } = await throttle.check(attempt);
+    ctx.state[FAILING] = failing;
     if (locked) refuse(ctx, retryAfter);
     return locked;
   };
@@ -93,7 +98,7 @@ export function clientAuthThrottle(throttle: Throttle, onAudit?: (event: AuditIn
     if (clientId === undefined) return undefined;
     const attempt = { subject: `client:${clientId}`, ip: ctx.ip };
     if (ctx.status >= 200 && ctx.status < 300) {
-      await throttle.recordSuccess(attempt);
+      if (ctx.state[FAILING] === true) await throttle.recordSuccess(attempt);
     } else if (isInvalidClient(ctx)) {
       const { lockouts } = await throttle.recordFailure(attempt);
       const id = clientId.slice(0, MAX_AUDITED_ID);

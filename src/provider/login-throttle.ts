@@ -40,7 +40,8 @@ export function createLoginThrottle({ throttle, onAudit, now }: LoginThrottleDep
       if (before.locked) return { ok: false, status: 429, message: lockedMessage(before.retryAfter, now()), retryAfter: before.retryAfter };
       const account = await verify();
       if (account !== undefined) {
-        await throttle.recordSuccess(attempt);
+        // Only failures counted before this sign-in are there to clear: no Redis write otherwise.
+        if (before.failing) await throttle.recordSuccess(attempt);
         return { ok: true, account };
       }
       const after = await throttle.recordFailure(attempt);

@@ -27,10 +27,10 @@ const SCOPES: ThrottleScope[] = ['subject', 'ip'];
 
 const toSeconds = (ms: number): number => Math.ceil(ms / 1000);
 
-function verdictOf(remaining: number[]): Verdict {
+function verdictOf(remaining: number[], failing: boolean): Verdict {
   const longest = Math.max(0, ...remaining);
-  if (longest === 0) return { locked: false, retryAfter: 0 };
-  return { locked: true, retryAfter: toSeconds(longest), scope: SCOPES[remaining.indexOf(longest)] };
+  if (longest === 0) return { locked: false, retryAfter: 0, failing };
+  return { locked: true, retryAfter: toSeconds(longest), scope: SCOPES[remaining.indexOf(longest)], failing };
 }
 
 function failureVerdictOf(results: ChargeResult[]): FailureVerdict {
@@ -38,7 +38,7 @@ function failureVerdictOf(results: ChargeResult[]): FailureVerdict {
   results.forEach(({ state, remainingMs }, i) => {
     if (state === 'locked-now') lockouts.push({ scope: SCOPES[i]!, retryAfter: toSeconds(remainingMs) });
   });
-  return { ...verdictOf(results.map(({ remainingMs }) => remainingMs)), lockouts };
+  return { ...verdictOf(results.map(({ remainingMs }) => remainingMs), true), lockouts };
 }
 
 async function within<T>(promise: Promise<T>, ms: number): Promise<T> {
@@ -101,8 +101,8 @@ export function createThrottle(options: ThrottleOptions): Throttle {
     async check(attempt) {
       const keys = keysOf(attempt);
       const at = now();
-      const [remote, held] = await Promise.all([viaRedis((store) => store.lockRemaining(keys, at)), local.lockRemaining(keys, at)]);
-      return verdictOf(held.map((ms, i) => Math.max(ms, remote?.[i] ?? 0)));
+      const [remote, held] = await Promise.all([viaRedis((store) => store.inspect(keys, at)), local.inspect(keys, at)]);
+      return verdictOf(held.remainingMs.map((ms, i) => Math.max(ms, remote?.remainingMs[i] ?? 0)), held.failing || remote?.failing === true);
     },
     async recordFailure(attempt) {
       const [subject, ip] = keysOf(attempt);

@@ -62,8 +62,9 @@ export function memoryCounters(rules: Rules, maxEntries = DEFAULT_MAX_ENTRIES): 
   };
 
   return {
-    async lockRemaining(keys, now) {
-      return keys.map((key) => Math.max(0, (counters.get(key)?.lockedUntil ?? 0) - now));
+    async inspect(keys, now) {
+      const remainingMs = keys.map((key) => Math.max(0, (counters.get(key)?.lockedUntil ?? 0) - now));
+      return { remainingMs, failing: (counters.get(keys[0] ?? '')?.failures.length ?? 0) > 0 };
     },
     async charge(charges, now) {
       return charges.map((charge) => chargeOne(charge, now));

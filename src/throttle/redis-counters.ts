@@ -51,15 +51,17 @@ export function redisCounters(redis: Redis, rules: Rules): CounterStore {
   if (!(COMMAND in redis)) redis.defineCommand(COMMAND, { lua: CHARGE_SCRIPT });
   const charge = (redis as unknown as Record<typeof COMMAND, ChargeCommand>)[COMMAND].bind(redis);
   return {
-    async lockRemaining(keys, now) {
+    async inspect(keys, now) {
       const pipeline = redis.pipeline();
       for (const key of keys) pipeline.hget(`${key}:l`, 'until');
+      pipeline.exists(`${keys[0]}:f`);
       const replies = (await pipeline.exec()) ?? [];
-      return keys.map((_, i) => {
-        const [err, until] = replies[i] ?? [new Error('no reply')];
+      const reply = (i: number): unknown => {
+        const [err, value] = replies[i] ?? [new Error('no reply')];
         if (err) throw err;
-        return Math.max(0, Number(until ?? 0) - now);
-      });
+        return value;
+      };
+      return { remainingMs: keys.map((_, i) => Math.max(0, Number(reply(i) ?? 0) - now)), failing: Number(reply(keys.length)) > 0 };
     },
     async charge(charges: Charge[], now: number): Promise<ChargeResult[]> {
       const keys = charges.flatMap(({ key }) => [`${key}:f`, `${key}:l`]);

@@ -23,6 +23,8 @@ export interface ThrottleLimits {
 export interface Verdict {
   locked: boolean;
   retryAfter: number;
+  /** Whether failures of the subject from this IP are being counted: only then has a success anything to clear. */
+  failing: boolean;
   /** The lock that lasts longest, when locked. */
   scope?: ThrottleScope | undefined;
 }
@@ -70,8 +72,8 @@ export interface Rules {
  * the same rules; `now` is milliseconds since the epoch.
  */
 export interface CounterStore {
-  /** Milliseconds each key stays locked (0: not locked). */
-  lockRemaining(keys: string[], now: number): Promise<number[]>;
+  /** Milliseconds each key stays locked (0: not locked), and whether the first key has failures counted. */
+  inspect(keys: string[], now: number): Promise<{ remainingMs: number[]; failing: boolean }>;
   charge(charges: Charge[], now: number): Promise<ChargeResult[]>;
   clear(key: string): Promise<void>;
 }

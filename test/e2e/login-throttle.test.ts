@@ -155,6 +155,15 @@ describe('throttling failed sign-ins and client authentication', () => {
     expect(events).toEqual([expect.objectContaining({ actor: 'system:throttle', target: 'client:svc-a', outcome: 'refused', detail: { clientId: 'svc-a', ip, scope: 'client', retryAfter: 30 } })]);
   }, 30_000);
 
+  it('the right secret after wrong ones clears the client\'s count from that IP, by HTTP Basic and in the body', async () => {
+    for (const [ip, method] of [['198.51.100.44', 'basic'], ['198.51.100.45', 'post']] as const) {
+      for (let i = 0; i < 2; i++) expect((await token('svc-a', `wrong-secret-${i}`.padEnd(40, 'x'), ip, method)).status).toBe(401);
+      expect((await token('svc-a', SECRET_A, ip, method)).status).toBe(200);
+      for (let i = 0; i < 2; i++) expect((await token('svc-a', `wrong-again-${i}`.padEnd(40, 'x'), ip, method)).status).toBe(401);
+      expect((await token('svc-a', SECRET_A, ip, method)).status).toBe(200);
+    }
+  }, 30_000);
+
   it('a secret posted in the body instead of HTTP Basic is throttled the same way', async () => {
     const ip = '198.51.100.42';
     const statuses: number[] = [];

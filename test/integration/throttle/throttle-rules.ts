@@ -28,9 +28,9 @@ export function throttleRules(make: MakeThrottle): void {
   it('an account is locked from one IP once it reaches maxFailures, and only from there', async () => {
     const { throttle } = make();
     await failTimes(throttle, alice(), 2);
-    await expect(throttle.check(alice())).resolves.toEqual({ locked: false, retryAfter: 0 });
-    await expect(throttle.recordFailure(alice())).resolves.toEqual({ locked: true, retryAfter: 2, scope: 'subject', lockouts: [{ scope: 'subject', retryAfter: 2 }] });
-    await expect(throttle.check(alice())).resolves.toEqual({ locked: true, retryAfter: 2, scope: 'subject' });
+    await expect(throttle.check(alice())).resolves.toEqual({ locked: false, retryAfter: 0, failing: true });
+    await expect(throttle.recordFailure(alice())).resolves.toEqual({ locked: true, retryAfter: 2, scope: 'subject', failing: true, lockouts: [{ scope: 'subject', retryAfter: 2 }] });
+    await expect(throttle.check(alice())).resolves.toEqual({ locked: true, retryAfter: 2, scope: 'subject', failing: false });
     await expect(throttle.check(alice('198.51.100.2'))).resolves.toMatchObject({ locked: false });
     await expect(throttle.check({ subject: 'user:bob', ip: '198.51.100.1' })).resolves.toMatchObject({ locked: false });
   });
@@ -39,7 +39,7 @@ export function throttleRules(make: MakeThrottle): void {
     const { throttle, advance } = make({ maxFailuresPerIp: 1000 });
     await failTimes(throttle, alice(), 3);
     advance(1);
-    await expect(throttle.recordFailure(alice())).resolves.toEqual({ locked: true, retryAfter: 1, scope: 'subject', lockouts: [] });
+    await expect(throttle.recordFailure(alice())).resolves.toEqual({ locked: true, retryAfter: 1, scope: 'subject', failing: true, lockouts: [] });
     advance(1);
     await expect(throttle.check(alice())).resolves.toMatchObject({ locked: false });
     await expect(throttle.recordFailure(alice())).resolves.toMatchObject({ locked: false });
@@ -59,8 +59,8 @@ export function throttleRules(make: MakeThrottle): void {
   it('an IP is locked once it reaches maxFailuresPerIp, whatever the accounts, and other IPs are not', async () => {
     const { throttle } = make();
     for (const name of ['a', 'b', 'c', 'd']) await throttle.recordFailure({ subject: `user:${name}`, ip: '203.0.113.9' });
-    await expect(throttle.recordFailure({ subject: 'user:e', ip: '203.0.113.9' })).resolves.toEqual({ locked: true, retryAfter: 2, scope: 'ip', lockouts: [{ scope: 'ip', retryAfter: 2 }] });
-    await expect(throttle.check({ subject: 'user:never-tried', ip: '203.0.113.9' })).resolves.toEqual({ locked: true, retryAfter: 2, scope: 'ip' });
+    await expect(throttle.recordFailure({ subject: 'user:e', ip: '203.0.113.9' })).resolves.toEqual({ locked: true, retryAfter: 2, scope: 'ip', failing: true, lockouts: [{ scope: 'ip', retryAfter: 2 }] });
+    await expect(throttle.check({ subject: 'user:never-tried', ip: '203.0.113.9' })).resolves.toEqual({ locked: true, retryAfter: 2, scope: 'ip', failing: false });
     await expect(throttle.check({ subject: 'user:a', ip: '203.0.113.10' })).resolves.toMatchObject({ locked: false });
   });
 
@@ -84,6 +84,16 @@ export function throttleRules(make: MakeThrottle): void {
     await expect(failTimes(throttle, alice(), 2)).resolves.toMatchObject({ locked: false });
     // Four failures from the IP so far: one more, for anyone, locks it.
     await expect(throttle.recordFailure({ subject: 'user:zed', ip: '198.51.100.1' })).resolves.toMatchObject({ locked: true, scope: 'ip' });
+  });
+
+  it('a check tells whether the account has failures counted from that IP: none, then some, then none after a success', async () => {
+    const { throttle } = make();
+    await expect(throttle.check(alice())).resolves.toMatchObject({ locked: false, failing: false });
+    await throttle.recordFailure(alice());
+    await expect(throttle.check(alice())).resolves.toMatchObject({ locked: false, failing: true });
+    await expect(throttle.check(alice('198.51.100.2'))).resolves.toMatchObject({ failing: false });
+    await throttle.recordSuccess(alice());
+    await expect(throttle.check(alice())).resolves.toMatchObject({ failing: false });
   });
 
   it('a success does not lift a lock', async () => {

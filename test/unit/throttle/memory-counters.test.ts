@@ -17,7 +17,7 @@ describe('in-memory counters (the fallback while Redis is down)', () => {
     const now = 1_700_000_000_000;
     for (let i = 0; i < 5; i++) await counters.charge([{ key: `locked${i}`, limit: 1 }], now);
     for (let i = 0; i < 100; i++) await counters.charge([{ key: `flood${i}`, limit: 5 }], now);
-    await expect(counters.lockRemaining(['locked0', 'locked1', 'locked2', 'locked3', 'locked4'], now)).resolves.toEqual([2000, 2000, 2000, 2000, 2000]);
+    await expect(counters.inspect(['locked0', 'locked1', 'locked2', 'locked3', 'locked4'], now)).resolves.toEqual({ remainingMs: [2000, 2000, 2000, 2000, 2000], failing: false });
   });
 
   it('forget a counter that has nothing left to remember', async () => {
