@@ -13,7 +13,8 @@ import { adminRouter } from './admin/admin-router.js';
 import { anonymousRefusals } from './admin/anonymous-refusals.js';
 import { redisReplayStore } from './admin/dpop-replay-store.js';
 import { ProviderHolder } from './provider/provider-holder.js';
-import { announcer } from './propagation/catalog-channel.js';
+import { announceGrant, announcer } from './propagation/catalog-channel.js';
+import { createGrantCache } from './provider/grant-cache.js';
 import { startLeaks } from './leaks/start-leaks.js';
 import { JwksEvents } from './propagation/jwks-events.js';
 import { loadRevokedTokens } from './propagation/revoked-tokens.js';
@@ -115,9 +116,11 @@ export async function startInstance(settings: Settings, keyring: Keyring, logger
   if (redis.commands.status === 'ready') repeatReported();
   else redis.commands.once('ready', repeatReported);
   const metrics = createMetrics(current, settings.keys, now);
+  // Revoked here, forgotten everywhere: a grant cached by another instance goes within a message.
+  const grantCache = createGrantCache({ onRevoked: (grantId) => void announceGrant(redis.commands, settings.queue.prefix, grantId, logger) });
   const holder = new ProviderHolder({
     settings, adapter: store.adapter, accounts: store.accounts, logger,
-    cookieKeys: store.secrets.cookies, refreshSuccessorKey: store.secrets.refreshSuccessors,
+    cookieKeys: store.secrets.cookies, refreshSuccessorKey: store.secrets.refreshSuccessors, grantCache,
     onTokenIssued: (kid, type) => metrics.tokensIssued.inc({ kid, type }),
     onAudit, throttle,
   }, keyring, {
@@ -130,8 +133,16 @@ export async function startInstance(settings: Settings, keyring: Keyring, logger
 
   stops.push(startPropagation({
     catalog: store.catalog, holder, subscriber: redis.subscriber, prefix: settings.queue.prefix, pollInterval: settings.catalog.pollInterval, logger,
-    forgetClient: (clientId) => store.clients.invalidate(clientId),
-    forgetAccount: (sub) => store.accounts.invalidate(sub),
+    // A changed client or account may have lost its grants (removal, a new password): no cached grant survives that.
+    forgetClient: (clientId) => {
+      store.clients.invalidate(clientId);
+      grantCache.clear();
+    },
+    forgetAccount: (sub) => {
+      store.accounts.invalidate(sub);
+      grantCache.clear();
+    },
+    forgetGrant: (grantId) => grantCache.forget(grantId),
     revokeTokens: (tokens) => events.revokeTokens(tokens),
   }));
   if (role !== 'web') {

@@ -32,6 +32,11 @@ export async function announceAccount(redis: Redis, prefix: string, sub: string,
   await publish(redis, prefix, { account: sub }, logger);
 }
 
+/** Announces that a grant was revoked, so every instance drops its cached copy. */
+export async function announceGrant(redis: Redis, prefix: string, grantId: string, logger: Logger): Promise<void> {
+  await publish(redis, prefix, { grant: grantId }, logger);
+}
+
 /** A reported access token, refused by resource servers until it expires. */
 export interface RevokedToken {
   jti: string;
@@ -61,6 +66,7 @@ export interface ChannelHandlers {
   onVersion(version: number, revoked: string[]): void;
   onClient(clientId: string): void;
   onAccount(sub: string): void;
+  onGrant(grantId: string): void;
   onRevokedTokens(tokens: RevokedToken[]): void;
 }
 
@@ -83,10 +89,11 @@ export function subscribeCatalog(subscriber: Redis, prefix: string, logger: Logg
   const onMessage = (from: string, message: string): void => {
     if (from !== channel) return;
     try {
-      const { version, revoked, client, account, revokedTokens } = JSON.parse(message) as { version?: unknown; revoked?: unknown; client?: unknown; account?: unknown; revokedTokens?: unknown };
+      const { version, revoked, client, account, grant, revokedTokens } = JSON.parse(message) as { version?: unknown; revoked?: unknown; client?: unknown; account?: unknown; grant?: unknown; revokedTokens?: unknown };
       if (typeof version === 'number') handlers.onVersion(version, Array.isArray(revoked) ? revoked.filter((kid): kid is string => typeof kid === 'string') : []);
       if (typeof client === 'string') handlers.onClient(client);
       if (typeof account === 'string') handlers.onAccount(account);
+      if (typeof grant === 'string') handlers.onGrant(grant);
       if (Array.isArray(revokedTokens)) handlers.onRevokedTokens(revokedTokens.filter(isRevokedToken));
     } catch {
       logger.warn('ignoring a malformed catalog announcement');

@@ -11,6 +11,8 @@ export interface PropagationDeps {
   /** Drop a cached client or account that changed elsewhere. */
   forgetClient(clientId: string): void;
   forgetAccount(sub: string): void;
+  /** Drop a cached grant revoked elsewhere. */
+  forgetGrant(grantId: string): void;
   /** Tell this instance's `/jwks/events` listeners of reported access tokens. */
   revokeTokens(tokens: RevokedToken[]): void;
   subscriber: Redis;
@@ -22,7 +24,7 @@ export interface PropagationDeps {
 /**
  * How an instance hears of changes made elsewhere (DESIGN.md "Propagation"): announcements on
  * the Redis channel drop the revoked kids they name at once, then reload the catalog version
- * named; they also drop cached clients and accounts. A
+ * named; they also drop cached clients, accounts and grants. A
  * periodic poll of the stored version catches whatever Redis lost. Returns its stop function.
  */
 export function startPropagation(deps: PropagationDeps): () => void {
@@ -45,6 +47,7 @@ export function startPropagation(deps: PropagationDeps): () => void {
     },
     onClient: deps.forgetClient,
     onAccount: deps.forgetAccount,
+    onGrant: deps.forgetGrant,
     onRevokedTokens: deps.revokeTokens,
   });
   return () => {

@@ -14,7 +14,7 @@ import { logoutSource, postLogoutSuccessSource } from './views/logout-pages.js';
 import type { Throttle } from '../throttle/index.js';
 import { clientAuthThrottle, lockAwareClientAdapter } from './client-auth-throttle.js';
 import { prefixRefreshTokens, successorRefreshToken } from './refresh-token-prefix.js';
-import { grantCacheAdapter } from './grant-cache.js';
+import { createGrantCache, type GrantCache } from './grant-cache.js';
 import { isChainingAdapter, REFRESH_REPLAY, refreshRotationAdapter } from './refresh-rotation.js';
 
 export interface ProviderDeps {
@@ -34,6 +34,8 @@ export interface ProviderDeps {
    * `refreshSuccessors` key): spending a token is inserting its successor.
    */
   refreshSuccessorKey: Buffer;
+  /** The instance's cache of the grants refreshes read; a provider of its own when absent (the CLI). */
+  grantCache?: GrantCache;
 }
 
 /** Keys for oidc-provider: the signers first (one per algorithm), then verify-only keys. */
@@ -66,14 +68,14 @@ async function revokeGrant(provider: Provider, ctx: KoaContextWithOIDC, grantId:
  * reuse the grant an instance read a moment ago (`grant-cache.ts`), and refresh tokens are
  * spent by their successor's insert, with `tokens.refreshReuseGrace`'s window (`refresh-rotation.ts`).
  */
-function providerAdapter({ settings, adapter, throttle, refreshSuccessorKey }: ProviderDeps): (name: string) => Adapter {
+function providerAdapter({ settings, adapter, throttle, refreshSuccessorKey, grantCache = createGrantCache() }: ProviderDeps): (name: string) => Adapter {
   const store = adapter('RefreshToken');
   if (!isChainingAdapter(store)) throw new Error('refresh tokens need a store that inserts without overwriting (ChainingAdapter)');
   const refreshTokens = refreshRotationAdapter(store, {
     graceMs: settings.tokens.refreshReuseGrace * 1000,
     successorOf: (predecessor) => successorRefreshToken(refreshSuccessorKey, predecessor),
   });
-  const grants = grantCacheAdapter(adapter('Grant'));
+  const grants = grantCache.wrap(adapter('Grant'));
   return (name: string) => {
     if (name === 'RefreshToken') return refreshTokens;
     if (name === 'Grant') return grants;

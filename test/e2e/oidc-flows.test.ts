@@ -4,6 +4,8 @@ import type { RunningServer } from '../helpers/server.js';
 import { startCluster, type Cluster } from '../helpers/cluster.js';
 import { cliJson } from '../helpers/cli.js';
 import { authorize, tokenRequest, Browser, hiddenField } from '../helpers/browser.js';
+import mongoose from 'mongoose';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { dumpDatabase } from '../helpers/database.js';
 
 const REDIRECT = 'http://127.0.0.1:9/callback';
@@ -122,6 +124,26 @@ describe('OpenID Connect flows on two instances of one deployment', () => {
     const stolen = await tokenRequest(b.url, { grant_type: 'refresh_token', refresh_token: original }, ['web', 'web-secret-0123456789-abcdefghijkl']);
     expect(stolen.body.error).toBe('invalid_grant');
     expect((await refresh(a, successor)).body.error).toBe('invalid_grant');
+  });
+
+  it('a grant revoked on one instance is forgotten by the other at once: a refresh token that outlived the revocation is refused', async () => {
+    const { code, verifier } = await login();
+    const original = (await redeem(code, verifier)).body.refresh_token as string;
+    // A refresh on b: b now holds the grant in its cache.
+    const successor = (await refresh(b, original)).body.refresh_token as string;
+    const connection = await mongoose.createConnection(mongodbUri).asPromise();
+    try {
+      const tokens = connection.db!.collection('oidc_refresh_token');
+      const [stored] = await tokens.find({}).sort({ createdAt: -1 }).limit(1).toArray();
+      const revoke = await fetch(`${a.url}/token/revocation`, { method: 'POST', body: new URLSearchParams({ token: successor, client_id: 'spa' }) });
+      expect(revoke.status).toBe(200);
+      // What a refresh racing the revocation leaves: its successor, stored after the grant's tokens were deleted.
+      await tokens.insertOne(stored!);
+      await sleep(300);
+      expect((await refresh(b, successor)).body.error).toBe('invalid_grant');
+    } finally {
+      await connection.close();
+    }
   });
 
   it('client credentials gets a JWT for the default resource', async () => {
