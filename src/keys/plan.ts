@@ -6,7 +6,9 @@ import { addSeconds, demotedSchedule, promotedSchedule, rescheduledTimes, signin
 /** One change the catalog needs now. */
 export type Transition =
   | { type: 'create'; alg: Algorithm; schedule: KeySchedule }
-  | { type: 'promote'; kid: string; at: Date }
+  | { type: 'promote'; kid: string; at: Date; reason?: string }
+  /** A due pending key held back until its consumers hold it, at most until `until`. */
+  | { type: 'delay'; kid: string; at: Date; dueAt: Date; until: Date }
   | { type: 'demote'; kid: string; at: Date; reason?: string }
   | { type: 'retire'; kid: string; at: Date; reason?: string }
   | ({ type: 'reschedule'; kid: string } & Times);
@@ -20,7 +22,23 @@ export interface PlanOptions {
    * deploy never undo each other (the one started last has the say).
    */
   adopt?: boolean;
+  /** With `keys.activation: "uptake"`: what the consumers of the JWKS hold (see {@link UptakeGate}). */
+  uptake?: UptakeGate;
 }
+
+/**
+ * The data `keys.activation: "uptake"` decides on, fetched by the caller (keys/ does no I/O):
+ * a due pending key activates only once it is in `ready` (every consumer seen within
+ * `readiness.window` has fetched a JWKS holding it), or `maxDelay` seconds after it was due.
+ */
+export interface UptakeGate {
+  ready: ReadonlySet<string>;
+  maxDelay: number;
+}
+
+/** Why a held key activated: audited on its promotion. */
+export const UPTAKE_READY_REASON = 'every consumer seen holds it';
+export const UPTAKE_TIMEOUT_REASON = 'keys.maxActivationDelay ran out';
 
 /** Why a family's keys stop: written on the keys, shown by `keys list`. */
 export const DROPPED_REASON = 'its algorithm is no longer in keys.algorithms';
@@ -35,15 +53,33 @@ const byActivation = (a: KeyRecord, b: KeyRecord): number => a.activatesAt.getTi
  */
 type Creation = 'always' | 'empty' | 'never';
 
-function planFamily(keys: KeyRecord[], alg: Algorithm, policy: Policy, now: Date, creation: Creation): Transition[] {
+/**
+ * Whether a due key waits for its consumers: only under `uptake`, only while another key signs
+ * (a family is never left without a signer), and never past `maxDelay` after it was due.
+ */
+function promotion(due: KeyRecord, active: KeyRecord | undefined, now: Date, uptake: UptakeGate | undefined): Transition {
+  if (!uptake || !active) return { type: 'promote', kid: due.kid, at: now };
+  const until = addSeconds(due.activatesAt, uptake.maxDelay);
+  if (uptake.ready.has(due.kid)) return { type: 'promote', kid: due.kid, at: now, reason: UPTAKE_READY_REASON };
+  if (now >= until) return { type: 'promote', kid: due.kid, at: now, reason: UPTAKE_TIMEOUT_REASON };
+  return { type: 'delay', kid: due.kid, at: now, dueAt: due.activatesAt, until };
+}
+
+function planFamily(keys: KeyRecord[], alg: Algorithm, policy: Policy, now: Date, creation: Creation, uptake?: UptakeGate): Transition[] {
   const out: Transition[] = [];
   const active = keys.find((key) => key.state === 'active');
   const pending = keys.filter((key) => key.state === 'pending').sort(byActivation);
   const due = pending.find((key) => key.activatesAt <= now);
 
   if (due) {
-    out.push({ type: 'promote', kid: due.kid, at: now });
-    if (active) out.push({ type: 'demote', kid: active.kid, at: now });
+    const next = promotion(due, active, now, uptake);
+    // A held key is recorded (and audited) once; the old key signs on meanwhile.
+    if (next.type === 'delay') {
+      if (!due.activationDelayedAt) out.push(next);
+    } else {
+      out.push(next);
+      if (active) out.push({ type: 'demote', kid: active.kid, at: now });
+    }
   } else if (!active) {
     // A listed family must never be left without a signer.
     if (creation === 'always' || (creation === 'empty' && keys.length === 0)) {
@@ -107,7 +143,7 @@ export function plan(catalog: Catalog, policy: Policy, now: Date, options: PlanO
     if (!listed(policy, alg)) return 'never';
     return options.adopt ? 'always' : 'empty';
   };
-  const scheduled = families(keys, policy).flatMap((alg) => planFamily(keys.filter((key) => key.alg === alg), alg, policy, now, creation(alg)));
+  const scheduled = families(keys, policy).flatMap((alg) => planFamily(keys.filter((key) => key.alg === alg), alg, policy, now, creation(alg), options.uptake));
   return [...adjustments, ...scheduled];
 }
 
@@ -130,6 +166,8 @@ export function applyTransitions(keys: KeyRecord[], transitions: Transition[], c
       Object.assign(key, { state: 'active', ...promotedSchedule(key, transition.at, policy) });
     } else if (transition.type === 'demote') {
       Object.assign(key, { state: 'retiring', ...demotedSchedule(key, transition.at, policy) });
+    } else if (transition.type === 'delay') {
+      key.activationDelayedAt = transition.at;
     } else if (transition.type === 'reschedule') {
       Object.assign(key, { activatesAt: transition.activatesAt, retiresAt: transition.retiresAt, removesAt: transition.removesAt });
     } else {
