@@ -28,11 +28,12 @@ export interface PlanOptions {
 
 /**
  * The data `keys.activation: "uptake"` decides on, fetched by the caller (keys/ does no I/O):
- * a due pending key activates only once it is in `ready` (every consumer seen within
- * `readiness.window` has fetched a JWKS holding it), or `maxDelay` seconds after it was due.
+ * the kids each consumer seen within `readiness.window` last fetched (a consumer Rotor cannot
+ * read counts as holding nothing). A due pending key activates once every one of them holds it,
+ * or `maxDelay` seconds after it was due.
  */
 export interface UptakeGate {
-  ready: ReadonlySet<string>;
+  consumers: ReadonlyArray<readonly string[]>;
   maxDelay: number;
 }
 
@@ -60,7 +61,7 @@ type Creation = 'always' | 'empty' | 'never';
 function promotion(due: KeyRecord, active: KeyRecord | undefined, now: Date, uptake: UptakeGate | undefined): Transition {
   if (!uptake || !active) return { type: 'promote', kid: due.kid, at: now };
   const until = addSeconds(due.activatesAt, uptake.maxDelay);
-  if (uptake.ready.has(due.kid)) return { type: 'promote', kid: due.kid, at: now, reason: UPTAKE_READY_REASON };
+  if (uptake.consumers.every((kids) => kids.includes(due.kid))) return { type: 'promote', kid: due.kid, at: now, reason: UPTAKE_READY_REASON };
   if (now >= until) return { type: 'promote', kid: due.kid, at: now, reason: UPTAKE_TIMEOUT_REASON };
   return { type: 'delay', kid: due.kid, at: now, dueAt: due.activatesAt, until };
 }

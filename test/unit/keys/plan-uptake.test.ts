@@ -5,8 +5,9 @@ import type { Policy } from '../../../src/keys/policy.js';
 import { at, byKid, catalogOf, key, reconcileOnce as tick } from '../../helpers/hand-made-keys.js';
 
 const POLICY: Policy = { algorithms: ['ES256'], rotationInterval: 100, prePublish: 20, overlap: 10 };
-const NOBODY_READY: UptakeGate = { ready: new Set(), maxDelay: 50 };
-const readyFor = (kid: string): UptakeGate => ({ ready: new Set([kid]), maxDelay: 50 });
+/** Two consumers seen: one holds only the old key. */
+const NOBODY_READY: UptakeGate = { consumers: [['old'], []], maxDelay: 50 };
+const readyFor = (kid: string): UptakeGate => ({ consumers: [['old', kid], [kid]], maxDelay: 50 });
 
 /** A key signing since t=0, and its successor, published at t=80 and due at t=100. */
 function rotationDue(): { old: KeyRecord; next: KeyRecord; catalog: Catalog } {
@@ -41,6 +42,16 @@ describe('key activation by uptake', () => {
     expect(byKid(after, next.kid)).toMatchObject({ state: 'active', activatesAt: at(130), retiresAt: at(230) });
     expect(byKid(after, old.kid)).toMatchObject({ state: 'retiring', retiresAt: at(130), removesAt: at(140) });
     expect(activeKids(after)).toEqual([next.kid]);
+  });
+
+  it('one consumer still without the key holds it back', () => {
+    const { next, catalog } = rotationDue();
+    expect(plan(catalog, POLICY, at(100), { uptake: { consumers: [[next.kid], ['old']], maxDelay: 50 } })[0]).toMatchObject({ type: 'delay' });
+  });
+
+  it('with no consumer seen, a due key activates on time', () => {
+    const { next, catalog } = rotationDue();
+    expect(plan(catalog, POLICY, at(100), { uptake: { consumers: [], maxDelay: 50 } })[0]).toMatchObject({ type: 'promote', kid: next.kid });
   });
 
   it('a key every consumer already holds activates on time', () => {
