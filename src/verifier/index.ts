@@ -6,6 +6,8 @@
  * import { createVerifier, koaMiddleware } from 'rotor/verifier';
  * const verifier = createVerifier({ issuer: 'https://id.example.com', audience: 'https://id.example.com/api', events: true });
  * app.use(koaMiddleware(verifier, { scope: 'api:read' }));
+ * // Security events (SSF) applied to the same verifier: revoked kids, leaked access tokens, session revocations.
+ * router.post('/ssf', ssfPushReceiver({ issuer: 'https://id.example.com', audience: 'my-client-id', verifier, onEvent }));
  * ```
  */
 export { createVerifier } from './create-verifier.js';

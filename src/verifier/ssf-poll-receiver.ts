@@ -1,7 +1,7 @@
 import { backoffDelay, pause } from './backoff.js';
 import { Outage } from './outage.js';
 import { SetError } from './set-error.js';
-import { setHandler, type SetReceiverOptions } from './set-handler.js';
+import { setHandler, type SetHandler, type SetReceiverOptions } from './set-handler.js';
 
 /** Options of {@link ssfPollReceiver}. */
 export interface PollReceiverOptions extends SetReceiverOptions {
@@ -37,31 +37,33 @@ export interface PollReceiver {
   close(): Promise<void>;
 }
 
+type SetErrs = Record<string, { err: string; description: string }>;
+
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 
-/**
- * Fetches SETs from an SSF transmitter's poll endpoint (RFC 8936), verifies and applies each
- * like {@link ssfPushReceiver}, acknowledges it (`ack`) on the next request, reports refused
- * ones (`setErrs`), and applies a redelivered `jti` only once. A SET whose keys cannot be
- * fetched now is neither acknowledged nor refused: the transmitter sends it again.
- */
-export function ssfPollReceiver(options: PollReceiverOptions): PollReceiver {
-  const handler = setHandler(options, 'ssfPollReceiver');
-  if (typeof options.endpoint !== 'string' || !URL.canParse(options.endpoint)) throw new TypeError('ssfPollReceiver: endpoint must be a URL');
-  const { endpoint, maxEvents = 100, intervalMs = 1_000 } = options;
-  const token = typeof options.token === 'function' ? options.token : () => options.token as string;
-  const closed = new AbortController();
-  const outage = new Outage(handler.logger, 'the SSF poll endpoint is');
-  let acks: string[] = [];
-  let setErrs: Record<string, { err: string; description: string }> = {};
-  let running: Promise<void> | undefined;
+class SsfPoller implements PollReceiver {
+  readonly #closed = new AbortController();
+  readonly #outage: Outage;
+  readonly #token: () => string | Promise<string>;
+  #acks: string[] = [];
+  #setErrs: SetErrs = {};
+  #running: Promise<void> | undefined;
 
-  const request = async (max: number, final = false): Promise<{ sets: Record<string, unknown>; moreAvailable: boolean }> => {
-    const body = JSON.stringify({ maxEvents: max, returnImmediately: true, ack: acks, ...(Object.keys(setErrs).length > 0 ? { setErrs } : {}) });
-    const sent = { acks, setErrs };
-    const res = await handler.fetch(endpoint, {
-      method: 'POST', body, signal: final ? AbortSignal.timeout(10_000) : AbortSignal.any([closed.signal, AbortSignal.timeout(30_000)]),
-      headers: { authorization: `Bearer ${await token()}`, 'content-type': 'application/json', accept: 'application/json' },
+  constructor(private readonly handler: SetHandler, private readonly options: PollReceiverOptions) {
+    this.#outage = new Outage(handler.logger, 'the SSF poll endpoint is');
+    const { token } = options;
+    this.#token = typeof token === 'function' ? token : () => token;
+  }
+
+  /** One POST carrying the acks and errors owed; they are dropped once the transmitter answered 200. */
+  async #request(maxEvents: number, signal: AbortSignal): Promise<{ sets: Record<string, unknown>; moreAvailable: boolean }> {
+    const acks = this.#acks;
+    const setErrs = this.#setErrs;
+    const body = JSON.stringify({ maxEvents, returnImmediately: true, ack: acks, ...(Object.keys(setErrs).length > 0 ? { setErrs } : {}) });
+    const res = await this.handler.fetch(this.options.endpoint, {
+      method: 'POST', body, signal,
+      headers: { authorization: `Bearer ${await this.#token()}`, 'content-type': 'application/json', accept: 'application/json' },
     });
     if (res.status !== 200) {
       await res.body?.cancel();
@@ -69,59 +71,70 @@ export function ssfPollReceiver(options: PollReceiverOptions): PollReceiver {
     }
     const answer: unknown = await res.json();
     if (!isRecord(answer) || !isRecord(answer.sets)) throw new Error('the poll endpoint did not answer { sets }');
-    // Delivered: drop what this request acknowledged or reported (new ones may have come meanwhile).
-    acks = acks.filter((jti) => !sent.acks.includes(jti));
-    setErrs = Object.fromEntries(Object.entries(setErrs).filter(([jti]) => !(jti in sent.setErrs)));
+    this.#acks = this.#acks.filter((jti) => !acks.includes(jti));
+    this.#setErrs = Object.fromEntries(Object.entries(this.#setErrs).filter(([jti]) => !(jti in setErrs)));
     return { sets: answer.sets, moreAvailable: answer.moreAvailable === true };
-  };
+  }
 
-  const poll = async (): Promise<PollResult> => {
-    const { sets, moreAvailable } = await request(maxEvents);
+  async poll(): Promise<PollResult> {
+    const signal = AbortSignal.any([this.#closed.signal, AbortSignal.timeout(30_000)]);
+    const { sets, moreAvailable } = await this.#request(this.options.maxEvents ?? 100, signal);
     const result: PollResult = { applied: 0, duplicates: 0, refused: 0, moreAvailable };
     for (const [jti, set] of Object.entries(sets)) {
       try {
         if (typeof set !== 'string') throw new SetError('invalid_request', 'the SET is not a string');
-        result[(await handler.handle(set)) === 'applied' ? 'applied' : 'duplicates']++;
-        acks.push(jti);
+        result[(await this.handler.handle(set)) === 'applied' ? 'applied' : 'duplicates']++;
+        this.#acks.push(jti);
       } catch (err) {
-        if (err instanceof SetError && err.retryAfterSec !== undefined) continue;
         if (!(err instanceof SetError)) throw err;
-        handler.logger.warn('refused a security event', { err: err.err, description: err.description });
-        setErrs[jti] = { err: err.err, description: err.description };
+        // Keys unreachable, or a new kid held back by the cooldown: neither acked nor refused, so it comes again.
+        if (err.retryAfterSec !== undefined) continue;
+        this.handler.logger.warn('refused a security event', { err: err.err, description: err.description });
+        this.#setErrs[jti] = { err: err.err, description: err.description };
         result.refused++;
       }
     }
     return result;
-  };
+  }
 
-  const run = async (): Promise<void> => {
+  start(): void {
+    this.#running ??= this.#run();
+  }
+
+  async #run(): Promise<void> {
+    const intervalMs = this.options.intervalMs ?? 1_000;
     let attempt = 0;
-    while (!closed.signal.aborted) {
+    while (!this.#closed.signal.aborted) {
       try {
-        const { moreAvailable } = await poll();
-        outage.recovered({ endpoint });
+        const { moreAvailable } = await this.poll();
+        this.#outage.recovered({ endpoint: this.options.endpoint });
         attempt = 0;
-        if (!moreAvailable) await pause(intervalMs, closed.signal);
+        if (!moreAvailable) await pause(intervalMs, this.#closed.signal);
       } catch (err) {
-        if (closed.signal.aborted) break;
-        outage.failed(err, { endpoint });
-        await pause(backoffDelay(attempt++, intervalMs, 30_000), closed.signal);
+        if (this.#closed.signal.aborted) break;
+        this.#outage.failed(err, { endpoint: this.options.endpoint });
+        await pause(backoffDelay(attempt++, intervalMs, 30_000), this.#closed.signal);
       }
     }
-  };
+  }
 
-  return {
-    poll,
-    start() {
-      running ??= run();
-    },
-    async close() {
-      closed.abort();
-      await running;
-      if (acks.length > 0 || Object.keys(setErrs).length > 0) {
-        await request(0, true).catch((err: unknown) => handler.logger.warn('could not acknowledge the last security events', { error: err instanceof Error ? err.message : String(err) }));
-      }
-      await handler.close();
-    },
-  };
+  async close(): Promise<void> {
+    this.#closed.abort();
+    await this.#running;
+    if (this.#acks.length > 0 || Object.keys(this.#setErrs).length > 0) {
+      await this.#request(0, AbortSignal.timeout(10_000)).catch((err: unknown) => this.handler.logger.warn('could not acknowledge the last security events', { error: messageOf(err) }));
+    }
+    await this.handler.close();
+  }
+}
+
+/**
+ * Fetches SETs from an SSF transmitter's poll endpoint (RFC 8936), verifies and applies each
+ * like `ssfPushReceiver`, acknowledges it (`ack`) on the next request, reports refused ones
+ * (`setErrs`), and applies a redelivered `jti` only once. A SET whose keys cannot be fetched
+ * now is neither acknowledged nor refused: the transmitter sends it again.
+ */
+export function ssfPollReceiver(options: PollReceiverOptions): PollReceiver {
+  if (typeof options.endpoint !== 'string' || !URL.canParse(options.endpoint)) throw new TypeError('ssfPollReceiver: endpoint must be a URL');
+  return new SsfPoller(setHandler(options, 'ssfPollReceiver'), options);
 }

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
+import { readSetBody, type BodySource } from './read-set-body.js';
 import { SetError } from './set-error.js';
-import { setHandler, type SetReceiverOptions } from './set-handler.js';
+import { setHandler, type SetHandler, type SetReceiverOptions } from './set-handler.js';
 
 /** Options of {@link ssfPushReceiver}. */
 export interface PushReceiverOptions extends SetReceiverOptions {
@@ -20,14 +21,6 @@ interface Answer {
   retryAfterSec?: number;
 }
 
-/** A readable request body: what Koa's `ctx.req` and an Express `req` both are. */
-interface BodySource extends AsyncIterable<unknown> {
-  headers: Record<string, string | string[] | undefined>;
-  method?: string | undefined;
-  /** A body parser's result, when one ran first (e.g. `express.text({ type: 'application/secevent+jwt' })`). */
-  body?: unknown;
-}
-
 interface ResponseSink {
   statusCode: number;
   setHeader(name: string, value: string): unknown;
@@ -42,56 +35,48 @@ interface KoaContext {
   set(field: string, value: string): void;
 }
 
-/**
- * The push endpoint of an SSF receiver (RFC 8935), as middleware for Koa (`app.use(receiver)`,
- * or on a router path) and for Express or plain `node:http` (`app.post('/ssf', receiver)`), told
- * apart by their arguments. Each SET is verified and applied to the verifier; the answer is 202,
- * or 400 `{ err, description }` with an RFC 8935 code (not applied); 503 with `Retry-After` while
- * the issuer's keys cannot be fetched, or while the JWKS cooldown holds back a new kid; 500 when `onEvent` throws (the transmitter retries).
- * `receiver.close()` stops a verifier the receiver made itself.
- */
-export function ssfPushReceiver(options: PushReceiverOptions) {
-  const handler = setHandler(options, 'ssfPushReceiver');
-  const maxBytes = options.maxBytes ?? 65_536;
-  const expected = options.authorization === undefined ? undefined : Buffer.from(options.authorization);
-
-  const authorized = (header: unknown): boolean => {
-    if (!expected) return true;
+/** Compares the `Authorization` header in constant time; anything passes when none is configured. */
+function authorizationCheck(configured: string | undefined): (header: unknown) => boolean {
+  if (configured === undefined) return () => true;
+  const expected = Buffer.from(configured);
+  return (header) => {
     const given = Buffer.from(typeof header === 'string' ? header : '');
     return given.length === expected.length && timingSafeEqual(given, expected);
   };
+}
 
-  const readBody = async (source: BodySource, parsed: unknown): Promise<string> => {
-    if (typeof parsed === 'string') return parsed;
-    if (Buffer.isBuffer(parsed)) return parsed.toString('utf8');
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of source) {
-      size += (chunk as Buffer).length;
-      if (size > maxBytes) throw new SetError('invalid_request', `the SET is larger than ${maxBytes} bytes`);
-      chunks.push(chunk as Buffer);
+/** The answer to one push request (RFC 8935 §2.2–2.4). */
+async function answerPush(handler: SetHandler, authorized: (header: unknown) => boolean, maxBytes: number, source: BodySource, parsed: unknown): Promise<Answer> {
+  if (source.method !== 'POST') return { status: 405 };
+  if (!authorized(source.headers.authorization)) return { status: 401, body: { err: 'authentication_failed', description: 'the Authorization header is missing or wrong' } };
+  try {
+    await handler.handle(await readSetBody(source, parsed, maxBytes));
+    return { status: 202 };
+  } catch (err) {
+    if (!(err instanceof SetError)) {
+      handler.logger.warn('a security event could not be handled; the transmitter will retry', { error: err instanceof Error ? err.message : String(err) });
+      return { status: 500 };
     }
-    return Buffer.concat(chunks).toString('utf8');
-  };
+    if (err.retryAfterSec !== undefined) return { status: 503, retryAfterSec: err.retryAfterSec };
+    handler.logger.warn('refused a security event', { err: err.err, description: err.description });
+    return { status: 400, body: { err: err.err, description: err.description } };
+  }
+}
 
-  const answer = async (source: BodySource, parsed: unknown): Promise<Answer> => {
-    if (source.method !== 'POST') return { status: 405 };
-    if (!authorized(source.headers.authorization)) return { status: 401, body: { err: 'authentication_failed', description: 'the Authorization header is missing or wrong' } };
-    const type = String(source.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    try {
-      if (type !== 'application/secevent+jwt') throw new SetError('invalid_request', 'Content-Type must be application/secevent+jwt');
-      await handler.handle((await readBody(source, parsed)).trim());
-      return { status: 202 };
-    } catch (err) {
-      if (!(err instanceof SetError)) {
-        handler.logger.warn('a security event could not be handled; the transmitter will retry', { error: err instanceof Error ? err.message : String(err) });
-        return { status: 500 };
-      }
-      if (err.retryAfterSec !== undefined) return { status: 503, retryAfterSec: err.retryAfterSec };
-      handler.logger.warn('refused a security event', { err: err.err, description: err.description });
-      return { status: 400, body: { err: err.err, description: err.description } };
-    }
-  };
+/**
+ * The push endpoint of an SSF receiver (RFC 8935), as middleware for Koa (`router.post('/ssf',
+ * receiver)`) and for Express or plain `node:http` (`app.post('/ssf', receiver)`), told apart by
+ * their arguments. Each SET is verified and applied to the verifier; the answer is 202, or 400
+ * `{ err, description }` with an RFC 8935 code (not applied); 503 with `Retry-After` while the
+ * issuer's keys cannot be fetched, or while the JWKS cooldown holds back a new kid; 500 when
+ * `onEvent` throws (the transmitter retries). `receiver.close()` stops a verifier the receiver
+ * made itself.
+ */
+export function ssfPushReceiver(options: PushReceiverOptions) {
+  const handler = setHandler(options, 'ssfPushReceiver');
+  const authorized = authorizationCheck(options.authorization);
+  const maxBytes = options.maxBytes ?? 65_536;
+  const answer = (source: BodySource, parsed: unknown): Promise<Answer> => answerPush(handler, authorized, maxBytes, source, parsed);
 
   const viaKoa = async (ctx: KoaContext): Promise<void> => {
     const { status, body, retryAfterSec } = await answer(ctx.req, ctx.request?.body ?? ctx.req.body);
