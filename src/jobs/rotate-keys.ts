@@ -2,7 +2,7 @@ import type Queue from 'bull';
 import { reconcile } from '../catalog/reconcile.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { auditTransitions } from '../catalog/audit-transitions.js';
-import type { UptakeGate } from '../keys/plan.js';
+import type { UptakeGate } from '../keys/uptake.js';
 import type { Policy } from '../keys/policy.js';
 import type { Keyring } from '../keys/seal.js';
 import type { CatalogStore } from '../keys/catalog-store.js';

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../logging/create-logger.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { CatalogStore } from '../keys/catalog-store.js';
-import type { UptakeGate } from '../keys/plan.js';
+import type { UptakeGate } from '../keys/uptake.js';
 import type { Policy } from '../keys/policy.js';
 import type { Keyring } from '../keys/seal.js';
 import type { Metrics } from '../metrics/create-metrics.js';

@@ -1,14 +1,14 @@
 import type { Algorithm } from './algorithms.js';
 import type { Catalog, KeyRecord } from './catalog.js';
 import type { KeySchedule } from './generate-key.js';
+import { promotion, type Promotion, type UptakeGate } from './uptake.js';
 import { addSeconds, demotedSchedule, promotedSchedule, rescheduledTimes, signingSchedule, type Policy, type Times } from './policy.js';
 
 /** One change the catalog needs now. */
 export type Transition =
   | { type: 'create'; alg: Algorithm; schedule: KeySchedule }
-  | { type: 'promote'; kid: string; at: Date; reason?: string }
-  /** A due pending key held back until its consumers hold it, at most until `until`. */
-  | { type: 'delay'; kid: string; at: Date; dueAt: Date; until: Date }
+  /** `delay`: a due pending key held back until its consumers hold it, at most until `until`. */
+  | Promotion
   | { type: 'demote'; kid: string; at: Date; reason?: string }
   | { type: 'retire'; kid: string; at: Date; reason?: string }
   | ({ type: 'reschedule'; kid: string } & Times);
@@ -26,20 +26,6 @@ export interface PlanOptions {
   uptake?: UptakeGate;
 }
 
-/**
- * The data `keys.activation: "uptake"` decides on, fetched by the caller (keys/ does no I/O):
- * the kids each consumer seen within `readiness.window` last fetched (a consumer Rotor cannot
- * read counts as holding nothing). A due pending key activates once every one of them holds it,
- * or `maxDelay` seconds after it was due.
- */
-export interface UptakeGate {
-  consumers: ReadonlyArray<readonly string[]>;
-  maxDelay: number;
-}
-
-/** Why a held key activated: audited on its promotion. */
-export const UPTAKE_READY_REASON = 'every consumer seen holds it';
-export const UPTAKE_TIMEOUT_REASON = 'keys.maxActivationDelay ran out';
 
 /** Why a family's keys stop: written on the keys, shown by `keys list`. */
 export const DROPPED_REASON = 'its algorithm is no longer in keys.algorithms';
@@ -53,18 +39,6 @@ const byActivation = (a: KeyRecord, b: KeyRecord): number => a.activatesAt.getTi
  * policy does not list.
  */
 type Creation = 'always' | 'empty' | 'never';
-
-/**
- * Whether a due key waits for its consumers: only under `uptake`, only while another key signs
- * (a family is never left without a signer), and never past `maxDelay` after it was due.
- */
-function promotion(due: KeyRecord, active: KeyRecord | undefined, now: Date, uptake: UptakeGate | undefined): Transition {
-  if (!uptake || !active) return { type: 'promote', kid: due.kid, at: now };
-  const until = addSeconds(due.activatesAt, uptake.maxDelay);
-  if (uptake.consumers.every((kids) => kids.includes(due.kid))) return { type: 'promote', kid: due.kid, at: now, reason: UPTAKE_READY_REASON };
-  if (now >= until) return { type: 'promote', kid: due.kid, at: now, reason: UPTAKE_TIMEOUT_REASON };
-  return { type: 'delay', kid: due.kid, at: now, dueAt: due.activatesAt, until };
-}
 
 function planFamily(keys: KeyRecord[], alg: Algorithm, policy: Policy, now: Date, creation: Creation, uptake?: UptakeGate): Transition[] {
   const out: Transition[] = [];

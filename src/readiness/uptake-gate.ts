@@ -1,4 +1,4 @@
-import type { UptakeGate } from '../keys/plan.js';
+import type { UptakeGate } from '../keys/uptake.js';
 import type { ReadinessStore } from './readiness-store.js';
 
 /**

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Catalog, KeyRecord } from '../../../src/keys/catalog.js';
-import { plan, UPTAKE_READY_REASON, UPTAKE_TIMEOUT_REASON, type UptakeGate } from '../../../src/keys/plan.js';
+import { plan } from '../../../src/keys/plan.js';
+import { UPTAKE_READY_REASON, UPTAKE_TIMEOUT_REASON, type UptakeGate } from '../../../src/keys/uptake.js';
 import type { Policy } from '../../../src/keys/policy.js';
 import { at, byKid, catalogOf, key, reconcileOnce as tick } from '../../helpers/hand-made-keys.js';
 
