@@ -27,6 +27,10 @@ import { createMetrics } from './metrics/create-metrics.js';
 import { startJobs } from './jobs/start-jobs.js';
 import { startRedis } from './redis/connections.js';
 import { createThrottle, type Throttle } from './throttle/index.js';
+import { ReadinessStore } from './readiness/readiness-store.js';
+import { readinessReport } from './readiness/readiness-report.js';
+import { recordJwksFetch } from './readiness/record-jwks-fetch.js';
+import { readUptakeGate } from './readiness/uptake-gate.js';
 
 export class StartupError extends Error {
   readonly code = 'ROTOR_STARTUP';
@@ -96,8 +100,10 @@ export async function startInstance(settings: Settings, keyring: Keyring, logger
     logger.log(store.rootCreated === 'upgrade' ? 'warn' : 'info', 'created the deployment\'s root secret', { why: store.rootCreated, kekId: keyring.sealing.id });
     await controls.audit.record({ actor: 'system:startup', action: 'secrets.root.created', target: 'root', outcome: 'ok', detail: { why: store.rootCreated, kekId: keyring.sealing.id } });
   }
+  const readiness = new ReadinessStore(redis.commands, settings.queue.prefix, settings.readiness.window);
+  const uptake = settings.keys.activation === 'uptake' ? readUptakeGate(readiness, settings.keys.maxActivationDelay) : undefined;
   // Start-up is where a changed policy comes in: the catalog follows it from here on.
-  const { catalog, transitions } = await reconcile(store.catalog, settings.keys, keyring, now, { adopt: true });
+  const { catalog, transitions } = await reconcile(store.catalog, settings.keys, keyring, now, { adopt: true, ...(uptake ? { uptake: await uptake() } : {}) });
   await auditTransitions(controls.audit, 'system:startup', catalog.version, transitions);
   const sealed = await controls.auditLog.sealUnkeyed('system:startup');
   if (sealed) logger.warn('audit chain keyed from here on: the events before it were written unkeyed by an older version', { seq: sealed.seq });
@@ -115,7 +121,7 @@ export async function startInstance(settings: Settings, keyring: Keyring, logger
   const repeatReported = (): void => void loadRevokedTokens(redis.commands, settings.queue.prefix, logger).then((tokens) => events.revokeTokens(tokens));
   if (redis.commands.status === 'ready') repeatReported();
   else redis.commands.once('ready', repeatReported);
-  const metrics = createMetrics(current, settings.keys, now);
+  const metrics = createMetrics(current, settings.keys, now, async () => (holder.loaded ? readinessReport(holder.state.catalog, await readiness.consumers()) : []));
   // Revoked here, forgotten everywhere: a grant cached by another instance goes within a message.
   const grantCache = createGrantCache({ onRevoked: (grantId) => void announceGrant(redis.commands, settings.queue.prefix, grantId, logger) });
   const holder = new ProviderHolder({
@@ -148,7 +154,7 @@ export async function startInstance(settings: Settings, keyring: Keyring, logger
   if (role !== 'web') {
     stops.push(startJobs({
       connection: store.connection, catalog: store.catalog, policy: settings.keys, janitorInterval: settings.janitor.interval, keyring,
-      audit: controls.audit, anchor: (why) => controls.anchorer.anchor(why), anchorInterval: settings.audit.anchorInterval, metrics, redis: redis.commands, bullClient: redis.bullClient, prefix: settings.queue.prefix, logger, now,
+      audit: controls.audit, anchor: (why) => controls.anchorer.anchor(why), anchorInterval: settings.audit.anchorInterval, metrics, redis: redis.commands, bullClient: redis.bullClient, prefix: settings.queue.prefix, logger, now, uptake,
     }));
   }
 
@@ -156,11 +162,12 @@ export async function startInstance(settings: Settings, keyring: Keyring, logger
   if (role !== 'worker') {
     const admin = adminRouter({ settings, holder, clients: store.clients, accounts: store.accounts, dpopReplay: redisReplayStore(redis.commands, settings.queue.prefix), operations: controls.operations, emergency: controls.emergency, audit: controls.audit, auditLog: controls.auditLog,
       verifyAudit: () => controls.verifyAudit(),
+      consumers: () => readiness.consumers(),
       anonymous: anonymousRefusals({ throttle: startAdminThrottle(settings, redis.commands), counter: metrics.adminUnauthenticated, logger }),
     });
     const leaks = startLeaks({ settings, holder, store, redis: redis.commands, events, audit: controls.audit, logger });
     const app = createApp({ settings, holder, connection: store.connection, redis: redis.commands, accounts: store.accounts, csrfKey: store.secrets.csrf, logger, now, events, metrics, publicMetrics: settings.metrics.port === undefined, admin, leaks, throttle, onAudit });
-    const http = await startHttp(app, { port: settings.port, holder, policy: settings.keys, jwksMaxAge: settings.jwks.maxAge, https: settings.issuer.startsWith('https:'), now });
+    const http = await startHttp(app, { port: settings.port, holder, policy: settings.keys, jwksMaxAge: settings.jwks.maxAge, https: settings.issuer.startsWith('https:'), now, onJwksServed: recordJwksFetch(readiness, settings.http.proxyHops) });
     server = http.server;
     stops.push(() => http.stop());
   }

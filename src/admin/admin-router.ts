@@ -22,6 +22,8 @@ import { parseInput as parse } from './parse-input.js';
 import { lifecycleRoutes } from './lifecycle-routes.js';
 import { approveBody, auditQuery, kidParam, revokeBody, rolloverBody, rotateBody } from './schemas.js';
 import { adminOpenApi } from './openapi.js';
+import { readinessRoute } from './readiness-route.js';
+import type { ConsumerRecord } from '../readiness/readiness-store.js';
 
 export interface AdminDeps {
   settings: Settings;
@@ -38,6 +40,8 @@ export interface AdminDeps {
   verifyAudit(): Promise<AuditVerdict>;
   /** Refusals of callers without a valid token: counted, logged and throttled, not chained. */
   anonymous: AnonymousRefusals;
+  /** The consumers of `/jwks` seen within `readiness.window` (rejects while Redis is down). */
+  consumers(): Promise<ConsumerRecord[]>;
 }
 
 
@@ -94,6 +98,8 @@ export function adminRouter(deps: AdminDeps): Router {
     ctx.body = { version: catalog.version, keys: catalog.keys.map(describeKey) };
     await readAudited(principal, 'admin.keys.list');
   }));
+
+  router.get('/keys/readiness', guard('admin:keys', readinessRoute(deps, readAudited)));
 
   router.post('/keys/rotate', guard('admin:keys', async (ctx, principal) => {
     const body = parse(rotateBody, ctx.request.body);

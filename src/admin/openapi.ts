@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { approveBody, auditQuery, kidParam, revokeBody, rolloverBody, rotateBody } from './schemas.js';
 import { clientIdParam, lifecycleChangeBody, usernameParam } from './lifecycle-schemas.js';
-import { auditEventsView, catalogView, chainCheckView, clientView, doneView, dryRunView, errorView, keyView, pendingView, userView } from './views.js';
+import { auditEventsView, catalogView, chainCheckView, clientView, doneView, dryRunView, errorView, keyView, pendingView, readinessView, userView } from './views.js';
 
 /** A zod schema as the JSON Schema (2020-12, OpenAPI 3.1's dialect) of what it accepts or answers. */
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
@@ -42,6 +42,7 @@ export function adminOpenApi(issuer: string): Record<string, unknown> {
     },
     paths: {
       '/keys': { get: { summary: 'The key catalog', security: secured('admin:keys'), responses: { 200: answer('catalog', catalogView), ...errors(401, 403) } } },
+      '/keys/readiness': { get: { summary: 'Rotation readiness: for each pending key, the /jwks consumers seen within readiness.window and whether each holds it', security: secured('admin:keys'), responses: { 200: answer('readiness', readinessView), ...errors(401, 403), 503: answer('Redis unreachable (Retry-After)', errorView) } } },
       '/keys/rotate': { post: { summary: 'Planned rotation: the next key signs once prePublish has passed', security: secured('admin:keys'), requestBody: body(rotateBody), responses: { 202: answer('the pending key', keyView), 200: answer('dry run', dryRunView), ...errors(400, 401, 403, 409, 429) } } },
       '/keys/rollover': { post: { summary: 'Emergency rollover: revoke the compromised key, a new key signs at once', security: secured('admin:emergency'), requestBody: body(rolloverBody), responses: { ...emergencyAnswers, ...errors(400, 401, 403, 404, 409) } } },
       '/keys/{kid}/revoke': { post: { summary: 'Revoke a pending or retiring key', security: secured('admin:emergency'), parameters: [pathParam('kid', kidParam)], requestBody: body(revokeBody), responses: { ...emergencyAnswers, ...errors(400, 401, 403, 404, 409) } } },

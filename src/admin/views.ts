@@ -17,6 +17,15 @@ export const keyView = z.object({
 
 export const catalogView = z.object({ version: count, keys: z.array(keyView) });
 
+/** `GET /admin/keys/readiness`: each pending key and the `/jwks` consumers seen within `window`. */
+export const readinessView = z.object({
+  window: z.string(),
+  pending: z.array(z.object({
+    kid: z.string(), alg: z.string(), publishedAt: z.string(),
+    consumers: z.array(z.object({ consumer: z.string(), lastSeen: z.string(), lastVersion: z.number().int(), ready: z.boolean() })),
+  })),
+});
+
 export const dryRunView = z.object({
   dryRun: z.literal(true),
   version: count,

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Catalog } from '../keys/catalog.js';
 import { nextJwksChange } from '../keys/plan.js';
 import type { Policy } from '../keys/policy.js';
 import type { ProviderHolder, ProviderState } from '../provider/provider-holder.js';
@@ -21,8 +22,10 @@ const matchesEtag = (header: string | undefined, etag: string): boolean =>
  * again only when the clock passes it. `Cache-Control` max-age is `jwks.maxAge`, cut short so no
  * cache holds the set past that change, and 0 while revoked keys are dropped ahead of the version
  * that revoked them (the full set follows within milliseconds). Returns false for any other request.
+ * `onServed` hears of each GET answered (rotation readiness), after the answer is written; it
+ * must not block, and whatever it throws is ignored.
  */
-export function jwksFastPath(holder: ProviderHolder, policy: Policy, maxAge: number, https: boolean, now: () => Date) {
+export function jwksFastPath(holder: ProviderHolder, policy: Policy, maxAge: number, https: boolean, now: () => Date, onServed?: (req: IncomingMessage, catalog: Catalog) => void) {
   const headers: Record<string, string> = https ? { ...FIXED_HEADERS, 'Strict-Transport-Security': 'max-age=31536000' } : { ...FIXED_HEADERS };
   // Per catalog version: the next scheduled change, and the headers of the last max-age answered.
   let cachedFor: ProviderState | undefined;
@@ -54,10 +57,17 @@ export function jwksFastPath(holder: ProviderHolder, policy: Policy, maxAge: num
     const answer = headersAt(state, now().getTime());
     if (matchesEtag(req.headers['if-none-match'], state.jwksEtag)) {
       res.writeHead(304, answer.notModified).end();
-      return true;
+    } else {
+      res.writeHead(200, answer.ok);
+      res.end(req.method === 'HEAD' ? undefined : state.jwksBody);
     }
-    res.writeHead(200, answer.ok);
-    res.end(req.method === 'HEAD' ? undefined : state.jwksBody);
+    if (onServed && req.method === 'GET') {
+      try {
+        onServed(req, state.catalog);
+      } catch {
+        // Recording who fetched is best effort: it never touches the answer.
+      }
+    }
     return true;
   };
 }

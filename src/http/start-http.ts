@@ -1,5 +1,6 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type Koa from 'koa';
+import type { Catalog } from '../keys/catalog.js';
 import type { Policy } from '../keys/policy.js';
 import type { ProviderHolder } from '../provider/provider-holder.js';
 import { jwksFastPath } from './jwks-fast-path.js';
@@ -13,8 +14,8 @@ export interface HttpServer {
  * The public HTTP server: `GET /jwks` answered before Koa (see `jwks-fast-path.ts`), everything
  * else by the app. Resolves once it listens; stopping lets requests in flight finish.
  */
-export async function startHttp(app: Koa, options: { port: number; holder: ProviderHolder; policy: Policy; jwksMaxAge: number; https: boolean; now: () => Date }): Promise<HttpServer> {
-  const jwks = jwksFastPath(options.holder, options.policy, options.jwksMaxAge, options.https, options.now);
+export async function startHttp(app: Koa, options: { port: number; holder: ProviderHolder; policy: Policy; jwksMaxAge: number; https: boolean; now: () => Date; onJwksServed?: (req: IncomingMessage, catalog: Catalog) => void }): Promise<HttpServer> {
+  const jwks = jwksFastPath(options.holder, options.policy, options.jwksMaxAge, options.https, options.now, options.onJwksServed);
   const handle = app.callback();
   const server = createServer((req, res) => {
     if (!jwks(req, res)) void handle(req, res);

@@ -2,6 +2,7 @@ import type Queue from 'bull';
 import { reconcile } from '../catalog/reconcile.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import { auditTransitions } from '../catalog/audit-transitions.js';
+import type { UptakeGate } from '../keys/uptake.js';
 import type { Policy } from '../keys/policy.js';
 import type { Keyring } from '../keys/seal.js';
 import type { CatalogStore } from '../keys/catalog-store.js';
@@ -18,6 +19,8 @@ export interface RotateKeysDeps {
   logger: Logger;
   metrics: Metrics;
   now: () => Date;
+  /** With `keys.activation: "uptake"`: what the consumers of `/jwks` hold, read before each run. */
+  uptake?: (() => Promise<UptakeGate>) | undefined;
 }
 
 /**
@@ -29,7 +32,8 @@ export interface RotateKeysDeps {
 export function processRotateKeys(queue: Queue.Queue, deps: RotateKeysDeps): void {
   void queue.process(ROTATE_KEYS_JOB, 1, async () => {
     try {
-      const { catalog, transitions } = await reconcile(deps.repo, deps.policy, deps.keyring, deps.now);
+      const uptake = deps.uptake ? await deps.uptake() : undefined;
+      const { catalog, transitions } = await reconcile(deps.repo, deps.policy, deps.keyring, deps.now, uptake ? { uptake } : {});
       deps.metrics.reconcilerRuns.inc({ result: 'ok' });
       if (transitions.length === 0) return { version: catalog.version, transitions: 0 };
       await auditTransitions(deps.audit, 'system:reconciler', catalog.version, transitions);

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from '../logging/create-logger.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { CatalogStore } from '../keys/catalog-store.js';
+import type { UptakeGate } from '../keys/uptake.js';
 import type { Policy } from '../keys/policy.js';
 import type { Keyring } from '../keys/seal.js';
 import type { Metrics } from '../metrics/create-metrics.js';
@@ -29,6 +30,8 @@ export interface JobsDeps {
   prefix: string;
   logger: Logger;
   now(): Date;
+  /** Set with `keys.activation: "uptake"` (see `RotateKeysDeps`). */
+  uptake?: (() => Promise<UptakeGate>) | undefined;
 }
 
 /**
@@ -39,7 +42,7 @@ export function startJobs(deps: JobsDeps): () => Promise<void> {
   const { logger, now } = deps;
   const queue = createQueue('maintenance', { createClient: deps.bullClient, prefix: deps.prefix, logger });
   processJanitor(queue, deps.connection, deps.catalog, logger, now);
-  processRotateKeys(queue, { repo: deps.catalog, policy: deps.policy, keyring: deps.keyring, audit: deps.audit, logger, metrics: deps.metrics, now });
+  processRotateKeys(queue, { repo: deps.catalog, policy: deps.policy, keyring: deps.keyring, audit: deps.audit, logger, metrics: deps.metrics, now, uptake: deps.uptake });
   processAnchorAudit(queue, deps.anchor);
   // Re-registered on every (re)connect: a Redis that restarted empty has lost the schedule.
   const schedule = (): void => {

@@ -21,6 +21,8 @@ export const keyRecordSchema = z.strictObject({
   retiresAt: z.date(),
   removesAt: z.date(),
   revokedAt: z.date().optional(),
+  /** When a due pending key was first held back for its consumers (`keys.activation: "uptake"`). */
+  activationDelayedAt: z.date().optional(),
   reason: z.string().optional(),
   publicJwk,
   sealedPrivateJwk: z.string().nullable(),

@@ -1,12 +1,14 @@
 import type { Algorithm } from './algorithms.js';
 import type { Catalog, KeyRecord } from './catalog.js';
 import type { KeySchedule } from './generate-key.js';
+import { promotion, type Promotion, type UptakeGate } from './uptake.js';
 import { addSeconds, demotedSchedule, promotedSchedule, rescheduledTimes, signingSchedule, type Policy, type Times } from './policy.js';
 
 /** One change the catalog needs now. */
 export type Transition =
   | { type: 'create'; alg: Algorithm; schedule: KeySchedule }
-  | { type: 'promote'; kid: string; at: Date }
+  /** `delay`: a due pending key held back until its consumers hold it, at most until `until`. */
+  | Promotion
   | { type: 'demote'; kid: string; at: Date; reason?: string }
   | { type: 'retire'; kid: string; at: Date; reason?: string }
   | ({ type: 'reschedule'; kid: string } & Times);
@@ -20,7 +22,10 @@ export interface PlanOptions {
    * deploy never undo each other (the one started last has the say).
    */
   adopt?: boolean;
+  /** With `keys.activation: "uptake"`: what the consumers of the JWKS hold (see {@link UptakeGate}). */
+  uptake?: UptakeGate;
 }
+
 
 /** Why a family's keys stop: written on the keys, shown by `keys list`. */
 export const DROPPED_REASON = 'its algorithm is no longer in keys.algorithms';
@@ -35,15 +40,21 @@ const byActivation = (a: KeyRecord, b: KeyRecord): number => a.activatesAt.getTi
  */
 type Creation = 'always' | 'empty' | 'never';
 
-function planFamily(keys: KeyRecord[], alg: Algorithm, policy: Policy, now: Date, creation: Creation): Transition[] {
+function planFamily(keys: KeyRecord[], alg: Algorithm, policy: Policy, now: Date, creation: Creation, uptake?: UptakeGate): Transition[] {
   const out: Transition[] = [];
   const active = keys.find((key) => key.state === 'active');
   const pending = keys.filter((key) => key.state === 'pending').sort(byActivation);
   const due = pending.find((key) => key.activatesAt <= now);
 
   if (due) {
-    out.push({ type: 'promote', kid: due.kid, at: now });
-    if (active) out.push({ type: 'demote', kid: active.kid, at: now });
+    const next = promotion(due, active, now, uptake);
+    // A held key is recorded (and audited) once; the old key signs on meanwhile.
+    if (next.type === 'delay') {
+      if (!due.activationDelayedAt) out.push(next);
+    } else {
+      out.push(next);
+      if (active) out.push({ type: 'demote', kid: active.kid, at: now });
+    }
   } else if (!active) {
     // A listed family must never be left without a signer.
     if (creation === 'always' || (creation === 'empty' && keys.length === 0)) {
@@ -107,7 +118,7 @@ export function plan(catalog: Catalog, policy: Policy, now: Date, options: PlanO
     if (!listed(policy, alg)) return 'never';
     return options.adopt ? 'always' : 'empty';
   };
-  const scheduled = families(keys, policy).flatMap((alg) => planFamily(keys.filter((key) => key.alg === alg), alg, policy, now, creation(alg)));
+  const scheduled = families(keys, policy).flatMap((alg) => planFamily(keys.filter((key) => key.alg === alg), alg, policy, now, creation(alg), options.uptake));
   return [...adjustments, ...scheduled];
 }
 
@@ -130,6 +141,8 @@ export function applyTransitions(keys: KeyRecord[], transitions: Transition[], c
       Object.assign(key, { state: 'active', ...promotedSchedule(key, transition.at, policy) });
     } else if (transition.type === 'demote') {
       Object.assign(key, { state: 'retiring', ...demotedSchedule(key, transition.at, policy) });
+    } else if (transition.type === 'delay') {
+      key.activationDelayedAt = transition.at;
     } else if (transition.type === 'reschedule') {
       Object.assign(key, { activatesAt: transition.activatesAt, retiresAt: transition.retiresAt, removesAt: transition.removesAt });
     } else {

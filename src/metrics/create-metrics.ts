@@ -2,6 +2,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Catalog } from '../keys/catalog.js';
 import { nextTransition } from '../keys/plan.js';
 import type { Policy } from '../keys/policy.js';
+import { readyShare, type PendingReadiness } from '../readiness/readiness-report.js';
 
 export interface Metrics {
   registry: Registry;
@@ -15,7 +16,7 @@ export interface Metrics {
  * The Prometheus metrics of one instance. Catalog gauges are computed at scrape time from the
  * catalog the instance holds, so they can never go stale.
  */
-export function createMetrics(currentCatalog: () => Catalog | undefined, policy: Policy, now: () => Date): Metrics {
+export function createMetrics(currentCatalog: () => Catalog | undefined, policy: Policy, now: () => Date, readiness?: () => Promise<PendingReadiness[]>): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'rotor_process_' });
   new Gauge({
@@ -46,6 +47,16 @@ export function createMetrics(currentCatalog: () => Catalog | undefined, policy:
       for (const key of currentCatalog()?.keys ?? []) this.inc({ alg: key.alg, state: key.state });
     },
   });
+  if (readiness) {
+    new Gauge({
+      name: 'rotor_key_readiness_ratio', help: 'Share of the /jwks consumers seen within readiness.window that hold each pending key (1 when none was seen)', labelNames: ['alg', 'kid'], registers: [registry],
+      async collect() {
+        this.reset();
+        // Redis down: no samples rather than a failed scrape.
+        for (const pending of await readiness().catch(() => [])) this.set({ alg: pending.alg, kid: pending.kid }, readyShare(pending));
+      },
+    });
+  }
   return {
     registry,
     reconcilerRuns: new Counter({ name: 'rotor_reconciler_runs_total', help: 'Runs of the key reconciler on this instance', labelNames: ['result'], registers: [registry] }),

@@ -20,7 +20,9 @@ export interface Settings {
   /** What this process runs (`ROTOR_ROLE`): the HTTP server, the jobs, or both. */
   role: InstanceRole;
   production: boolean;
-  keys: { algorithms: Algorithm[]; rotationInterval: number; prePublish: number; overlap: number; tick: number };
+  keys: { algorithms: Algorithm[]; rotationInterval: number; prePublish: number; overlap: number; tick: number; activation: 'time' | 'uptake'; maxActivationDelay: number };
+  /** `window`: how long a `/jwks` consumer counts for rotation readiness after its last fetch. */
+  readiness: { window: number };
   jwks: { maxAge: number };
   tokens: { accessTokenTTL: number; idTokenTTL: number; refreshTokenTTL: number; refreshTokenIdleTTL: number; clockSkew: number; refreshReuseGrace: number };
   defaultResource: { scope: string };

@@ -41,6 +41,13 @@ export const fileSchema = z.strictObject({
     prePublish: duration.default(2 * 86400),
     overlap: duration.default(86400),
     tick: duration.default(30),
+    /** `time`: a pending key signs when due. `uptake`: also once every consumer seen holds it, waiting at most `maxActivationDelay`. */
+    activation: z.enum(['time', 'uptake']).default('time'),
+    maxActivationDelay: duration.default(86400),
+  }).prefault({}),
+  readiness: z.strictObject({
+    /** Consumers of `/jwks` seen within this long count for readiness; their records expire after it. */
+    window: duration.pipe(z.number().min(1, 'must be at least 1s')).default(7 * 86400),
   }).prefault({}),
   jwks: z.strictObject({
     maxAge: duration.default(600),

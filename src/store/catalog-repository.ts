@@ -21,6 +21,7 @@ const keySchema = new Schema({
   retiresAt: { type: Date, required: true },
   removesAt: { type: Date, required: true },
   revokedAt: { type: Date },
+  activationDelayedAt: { type: Date },
   reason: { type: String },
   publicJwk: { type: Schema.Types.Mixed, required: true },
   sealedPrivateJwk: { type: String, default: null },

@@ -7,6 +7,7 @@ import { jsonLineLogger, type VerifierLogger } from './logger.js';
 import { mapJoseError } from './map-jose-error.js';
 import { RevokedTokens } from './revoked-tokens.js';
 import { VerifierError } from './verifier-error.js';
+import { registerInternals } from './verifier-internals.js';
 
 /** Options of {@link createVerifier}. Only `issuer` and `audience` are required. */
 export interface VerifierOptions {
@@ -23,6 +24,12 @@ export interface VerifierOptions {
   jwksUri?: string;
   /** Default `<issuer>/jwks/events`. */
   eventsUri?: string;
+  /**
+   * This resource server's name, sent as `Rotor-Consumer` with every JWKS request: Rotor lists
+   * it in its rotation readiness (`GET /admin/keys/readiness`). Without it Rotor tells consumers
+   * apart by User-Agent and address.
+   */
+  consumer?: string;
   /** An unknown `kid` makes the verifier fetch the JWKS at most once per this many ms (default 30 000). */
   cooldownMs?: number;
   /**
@@ -99,7 +106,7 @@ export function createVerifier(options: VerifierOptions): Verifier {
   const accepted = new Set(algorithms);
   const now = options.now ?? Date.now;
   const dpop = dpopSettings({ now, ...options.dpop });
-  const cache = new JwksCache({ jwksUri: options.jwksUri ?? `${base}/jwks`, algorithms: accepted, cooldownMs, staleWindowMs, timeoutMs, fetch, logger, now });
+  const cache = new JwksCache({ jwksUri: options.jwksUri ?? `${base}/jwks`, algorithms: accepted, cooldownMs, staleWindowMs, timeoutMs, fetch, logger, now, consumer: consumerName(options.consumer) });
   // No `algorithms` here: jose would build a Set from it on every call; getKey checks `accepted`.
   const verifyOptions: JWTVerifyOptions = { issuer, audience, clockTolerance: clockToleranceSec, requiredClaims: ['exp'] };
   const clocked = options.now !== undefined;
@@ -113,11 +120,12 @@ export function createVerifier(options: VerifierOptions): Verifier {
   };
 
   const eventsUri = options.eventsUri ?? `${base}/jwks/events`;
-  const revokedTokens = new RevokedTokens(now);
-  const stream = events ? new JwksEventStream({ eventsUri, fetch, logger, onEvent: applyJwksEvents(cache), onRevokedTokens: (tokens) => revokedTokens.add(tokens) }) : undefined;
+  const revokedTokens = new RevokedTokens(now, clockToleranceSec);
+  const applyJwks = applyJwksEvents(cache);
+  const stream = events ? new JwksEventStream({ eventsUri, fetch, logger, onEvent: applyJwks, onRevokedTokens: (tokens) => revokedTokens.add(tokens) }) : undefined;
   stream?.start();
 
-  return {
+  const verifier: Verifier = {
     dpopAlgorithms: dpop.algorithms,
     async verify(token: string, call: VerifyOptions = {}): Promise<AccessTokenClaims> {
       if (typeof token !== 'string' || token === '') throw new VerifierError('malformed', 'no token');
@@ -137,4 +145,13 @@ export function createVerifier(options: VerifierOptions): Verifier {
       await stream?.close();
     },
   };
+  registerInternals(verifier, { issuer, cache, revokedTokens, applyJwks, algorithms: accepted, clockToleranceSec, fetch, logger, now });
+  return verifier;
+}
+
+/** A header value: printable ASCII, at most 100 characters. */
+function consumerName(consumer: string | undefined): string | undefined {
+  if (consumer === undefined) return undefined;
+  if (typeof consumer !== 'string' || !/^[\x20-\x7E]{1,100}$/.test(consumer)) throw new TypeError('createVerifier: consumer must be 1 to 100 printable ASCII characters');
+  return consumer;
 }

@@ -7,14 +7,23 @@ export type JwksAnswer =
 
 const MAX_JWKS_CHARS = 1 << 20;
 
+/** What a JWKS request says of itself: the ETag held (a conditional request), and who asks. */
+export interface JwksRequestHeaders {
+  etag?: string | undefined;
+  /** `Rotor-Consumer`: the resource server's name, for Rotor's rotation readiness. */
+  consumer?: string | undefined;
+}
+
 /**
  * `GET <jwksUri>`, conditional on `etag` when given. Resolves with a 200's keys or a 304; rejects
  * on anything else (network error, timeout, other status, not a JWK Set) — all of which mean
  * "the issuer is unreachable" to the caller.
  */
-export async function fetchJwks(fetch: typeof globalThis.fetch, jwksUri: string, etag: string | undefined, signal: AbortSignal): Promise<JwksAnswer> {
+export async function fetchJwks(fetch: typeof globalThis.fetch, jwksUri: string, request: JwksRequestHeaders, signal: AbortSignal): Promise<JwksAnswer> {
+  const { etag, consumer } = request;
   const headers: Record<string, string> = { accept: 'application/jwk-set+json, application/json' };
   if (etag) headers['if-none-match'] = etag;
+  if (consumer) headers['rotor-consumer'] = consumer;
   const res = await fetch(jwksUri, { headers, signal });
   const ttlMs = freshnessMs(res.headers.get('cache-control'), res.headers.get('age'));
   if (res.status === 304 && etag) {

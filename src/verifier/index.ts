@@ -6,6 +6,8 @@
  * import { createVerifier, koaMiddleware } from 'rotor/verifier';
  * const verifier = createVerifier({ issuer: 'https://id.example.com', audience: 'https://id.example.com/api', events: true });
  * app.use(koaMiddleware(verifier, { scope: 'api:read' }));
+ * // Security events (SSF) applied to the same verifier: revoked kids, leaked access tokens, session revocations.
+ * router.post('/ssf', ssfPushReceiver({ issuer: 'https://id.example.com', audience: 'my-client-id', verifier, onEvent }));
  * ```
  */
 export { createVerifier } from './create-verifier.js';
@@ -26,3 +28,12 @@ export { DPOP_ALGORITHMS } from './dpop-header.js';
 export { memoryReplayStore } from './dpop-replay.js';
 export type { DpopReplayStore, MemoryReplayStore, MemoryReplayStoreOptions } from './dpop-replay.js';
 export type { DpopRequest, DpopSettings } from './dpop-binding.js';
+export { ssfPushReceiver } from './ssf-push-receiver.js';
+export type { PushReceiver, PushReceiverOptions } from './ssf-push-receiver.js';
+export { ssfPollReceiver } from './ssf-poll-receiver.js';
+export type { PollReceiver, PollReceiverOptions, PollResult } from './ssf-poll-receiver.js';
+export type { SetReceiverOptions } from './set-handler.js';
+export { SetError } from './set-error.js';
+export type { SetErrorCode } from './set-error.js';
+export { CREDENTIAL_COMPROMISE, SESSION_REVOKED, SSF_STREAM_UPDATED, SSF_VERIFICATION, jwksChangedType } from './set-events.js';
+export type { SecurityEvent, SecurityEventHandler } from './set-events.js';

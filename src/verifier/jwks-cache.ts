@@ -16,6 +16,8 @@ export interface JwksCacheOptions {
   logger: VerifierLogger;
   /** The clock, in ms since the epoch. */
   now: () => number;
+  /** Sent as `Rotor-Consumer`, when set. */
+  consumer?: string | undefined;
 }
 
 /** While the issuer fails, it is asked again at most this often (or once per cooldown if shorter). */
@@ -77,6 +79,16 @@ export class JwksCache {
     return key;
   }
 
+  /** When the JWKS was last asked for (ms since the epoch), to tell "just fetched" from "held back by the cooldown". */
+  get lastAttemptAt(): number {
+    return this.#lastAttemptAt;
+  }
+
+  /** From when an unknown kid may make the cache fetch again. */
+  get unknownKidFetchAt(): number {
+    return this.#lastAttemptAt + this.options.cooldownMs;
+  }
+
   /** Whether `kid` is held now (and usable). */
   has(kid: string): boolean {
     return this.#table.has(kid);
@@ -129,7 +141,7 @@ export class JwksCache {
     const { jwksUri, timeoutMs } = this.options;
     try {
       const signal = AbortSignal.any([this.#closed.signal, AbortSignal.timeout(timeoutMs)]);
-      const answer = await fetchJwks(this.options.fetch, jwksUri, this.#loaded ? this.#etag : undefined, signal);
+      const answer = await fetchJwks(this.options.fetch, jwksUri, { etag: this.#loaded ? this.#etag : undefined, consumer: this.options.consumer }, signal);
       if (answer.changed) await this.#load(answer.keys, answer.etag);
       this.#freshUntil = this.options.now() + answer.ttlMs;
       this.#outage.recovered({ jwksUri });

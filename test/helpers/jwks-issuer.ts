@@ -26,6 +26,8 @@ export class JwksIssuer {
   /** Delay every `/jwks` answer by this many ms. */
   delayMs = 0;
   jwksRequests = 0;
+  /** The `Rotor-Consumer` header of each `/jwks` request (undefined where none was sent). */
+  readonly consumers: Array<string | undefined> = [];
   notModified = 0;
   eventConnections = 0;
   version = 1;
@@ -127,6 +129,7 @@ export class JwksIssuer {
   #handle(req: IncomingMessage, res: ServerResponse): void {
     if (req.url === '/jwks') {
       this.jwksRequests++;
+      this.consumers.push(req.headers['rotor-consumer'] as string | undefined);
       const answer = (): void => {
         if (this.failWith) {
           res.writeHead(this.failWith).end('{"error":"server_error"}');

@@ -65,13 +65,20 @@ describe('settings with nothing but the shipped defaults', () => {
     expect(settings.kekList).toBeUndefined();
     expect(settings.logLevel).toBe('info');
     expect(settings.production).toBe(false);
-    expect(settings.keys).toEqual({ algorithms: ['RS256'], rotationInterval: 30 * DAY, prePublish: 2 * DAY, overlap: DAY, tick: 30 });
+    expect(settings.keys).toEqual({ algorithms: ['RS256'], rotationInterval: 30 * DAY, prePublish: 2 * DAY, overlap: DAY, tick: 30, activation: 'time', maxActivationDelay: DAY });
+    expect(settings.readiness).toEqual({ window: 7 * DAY });
     expect(settings.jwks).toEqual({ maxAge: 10 * MINUTE });
     expect(settings.tokens).toEqual({
       accessTokenTTL: 5 * MINUTE, idTokenTTL: HOUR, refreshTokenTTL: 30 * DAY, refreshTokenIdleTTL: 14 * DAY, clockSkew: 30, refreshReuseGrace: 0,
     });
     expect(settings.defaultResource.scope).toBe('api:read api:write');
     expect(settings.resourceServers).toEqual({});
+  });
+
+  it('refuse a keys.activation other than "time" or "uptake"', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'rotor-settings-')), 'activation.json');
+    writeFileSync(file, JSON.stringify({ keys: { activation: 'eventually' } }));
+    expect(() => loadSettings(root, { ROTOR_CONFIG: file })).toThrow(/keys\.activation/);
   });
 
   it('cannot be changed once loaded', () => {
