@@ -61,7 +61,8 @@ function listen() {
   const events = new EventSource('/jwks/events');
   events.addEventListener('open', () => {
     status.textContent = 'Live: the timeline follows every catalog change.';
-    void load();
+    // After a reconnection changes may have been missed; the first connection follows the first load.
+    if (catalog) void load();
   });
   events.addEventListener('jwks', (event) => {
     const { version } = JSON.parse(event.data);

@@ -15,8 +15,13 @@ function options(id: string, values: string[]): string {
  */
 export function auditPage(events: Row[], filter: { action: string; actor: string }, examined: number): string {
   const matches = (value: unknown, wanted: string): boolean => wanted === '' || text(value).toLowerCase().includes(wanted.toLowerCase());
-  const shown = events.filter((event) => matches(event.action, filter.action) && matches(event.actor, filter.actor));
-  const rows = shown.map((event) => [text(event.seq), time(event.at), text(event.actor), text(event.client), text(event.action), text(event.target), text(event.reason), { html: `<span class="outcome ${escapeHtml(event.outcome)}">${escapeHtml(event.outcome)}</span>` }]);
+  const byActor = (event: Row): boolean => matches(event.actor, filter.actor) || (filter.actor !== '' && matches((event.detail as Row | undefined)?.approvedBy, filter.actor));
+  const shown = events.filter((event) => matches(event.action, filter.action) && byActor(event));
+  const approver = (event: Row): string => {
+    const detail = (event.detail ?? {}) as Row;
+    return typeof detail.approvedBy === 'string' ? `${detail.approvedBy}${typeof detail.approvedByClient === 'string' ? ` through ${detail.approvedByClient}` : ''}` : '';
+  };
+  const rows = shown.map((event) => [text(event.seq), time(event.at), text(event.actor), text(event.client), approver(event), text(event.action), text(event.target), text(event.reason), { html: `<span class="outcome ${escapeHtml(event.outcome)}">${escapeHtml(event.outcome)}</span>` }]);
   const distinct = (key: string): string[] => [...new Set(events.map((event) => text(event[key])).filter(Boolean))].sort();
   return `<form class="filter" method="get" action="/console/audit" role="search">
 <label for="filter-action">Action</label>
@@ -33,5 +38,5 @@ ${options('actors', distinct('actor'))}
 <p id="verify-result" role="status" aria-live="polite"></p>
 </div>
 <p>${shown.length} of the newest ${examined} events match.</p>
-${table('Audit events, newest first', ['Seq', 'Time', 'Actor', 'Through client', 'Action', 'Target', 'Reason', 'Outcome'], rows, 'No event matches.')}`;
+${table('Audit events, newest first', ['Seq', 'Time', 'Actor', 'Through client', 'Approved by', 'Action', 'Target', 'Reason', 'Outcome'], rows, 'No event matches.')}`;
 }
