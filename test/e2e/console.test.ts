@@ -130,6 +130,24 @@ describe('the security team\'s console, in a real browser', () => {
     await textOf(sam.locator('#action-result'), /Too soon \(429\).*Try again in \d+ s/);
   });
 
+  it('a request can be turned down: the requester withdraws it from the approvals queue, and nothing changes', async () => {
+    const pending = (await catalogKeys(sam)).find((key) => key.alg === 'EdDSA' && key.state === 'pending')!;
+    await sam.getByLabel('Key', { exact: true }).selectOption(pending.kid);
+    await sam.locator('#revoke-reason').fill('generated on a suspect host');
+    await sam.getByRole('button', { name: 'Preview revocation' }).click();
+    await textOf(sam.locator('#revoke-preview'), `${pending.kid} (EdDSA): pending → revoked`);
+    await sam.getByRole('button', { name: 'Confirm revocation' }).click();
+    await textOf(sam.locator('#action-result'), 'waits for a second person');
+    await sam.goto(`${cluster.issuer}/console/approvals`);
+    const request = sam.locator('li.request').filter({ hasText: `Revoke key ${pending.kid}` });
+    await textOf(request, 'You asked for this');
+    expect(await request.getByRole('button', { name: 'Approve' }).count()).toBe(0);
+    await request.getByLabel('Your reason').fill('false alarm: the host is clean');
+    await request.getByRole('button', { name: 'Withdraw' }).click();
+    await textOf(sam.locator('#action-result'), 'Rejected: nothing changed.');
+    expect((await catalogKeys(sam)).find((key) => key.kid === pending.kid)!.state).toBe('pending');
+  });
+
   it('the audit view shows both people, filters by actor and verifies the chain', async () => {
     await sam.goto(`${cluster.issuer}/console/audit`);
     const table = sam.locator('table');

@@ -125,7 +125,7 @@ describe('rotating the KEK on a running pair of instances', () => {
     try {
       const events = await connection.db!.collection('audit_events').find({ action: 'kek.rewrap' }).sort({ _id: 1 }).toArray();
       expect(events).toHaveLength(2);
-      expect(events[0]).toMatchObject({ actor: expect.stringMatching(/^cli:.+@.+/), target: B.id, reason: 'yearly KEK rotation', outcome: 'ok', detail: { rootSecret: 1, clientSecrets: 1, remaining: 0 } });
+      expect(events[0]).toMatchObject({ actor: expect.stringMatching(/^cli:.+@.+/), target: B.id, reason: 'yearly KEK rotation', outcome: 'ok', detail: { rootSecret: 1, clientSecrets: 2, remaining: 0 } });
       expect(events[1]).toMatchObject({ detail: { rootSecret: 0, catalogKeys: 0, clientSecrets: 0 } });
     } finally {
       await connection.close();
