@@ -15,6 +15,8 @@ export class SessionEnded extends Error {
 }
 
 const EARLY_MS = 15_000;
+/** How long one refresh may hold the others of its session waiting (the lock lives as long). */
+export const REFRESH_WAIT_MS = 20_000;
 
 /**
  * Calls the admin API as the signed-in person, with their own access token, so the audit log
@@ -24,8 +26,8 @@ const EARLY_MS = 15_000;
 export function adminClient(base: string, sessions: SessionStore, tokens: TokenClient) {
   async function refreshed(id: string, session: ConsoleSession): Promise<ConsoleSession> {
     if (!session.refreshToken) throw new SessionEnded('the access token expired');
-    if (!(await sessions.lockRefresh(id))) {
-      for (let tries = 0; tries < 50; tries++) {
+    if (!(await sessions.lockRefresh(id, REFRESH_WAIT_MS))) {
+      for (let tries = 0; tries < REFRESH_WAIT_MS / 100; tries++) {
         await sleep(100);
         const current = await sessions.find(id);
         if (!current) throw new SessionEnded('signed out');

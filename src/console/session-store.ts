@@ -87,9 +87,9 @@ export class SessionStore {
     await this.#redis.del(this.#key(id));
   }
 
-  /** Holds the right to refresh a session's tokens for a few seconds; false when someone else holds it. */
-  async lockRefresh(id: string): Promise<boolean> {
-    return (await this.#redis.set(`${this.#key(id)}:refreshing`, '1', 'PX', 5000, 'NX')) === 'OK';
+  /** Holds the right to refresh a session's tokens for `holdMs`; false when someone else holds it. */
+  async lockRefresh(id: string, holdMs: number): Promise<boolean> {
+    return (await this.#redis.set(`${this.#key(id)}:refreshing`, '1', 'PX', holdMs, 'NX')) === 'OK';
   }
 
   async unlockRefresh(id: string): Promise<void> {

@@ -69,7 +69,7 @@ describe('the security team\'s console, in a real browser', () => {
     expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/console' });
     expect(await sam.evaluate('document.cookie')).not.toContain('rotor_console');
     expect(await sam.content()).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\./);
-  }, 30_000);
+  }, 60_000);
 
   it('a change without the CSRF token is refused with 403, and nothing changes', async () => {
     const before = await catalogKeys(sam);
@@ -110,13 +110,13 @@ describe('the security team\'s console, in a real browser', () => {
     await request.getByLabel('Your reason').fill('confirmed with sam by phone');
     await request.getByRole('button', { name: 'Approve' }).click();
     await textOf(sue.locator('#action-result'), 'Approved and carried out');
-    await sam.locator(`#timeline g.bar[data-kid="${rolledOver}"][data-state="revoked"]`).waitFor({ timeout: 10_000 });
+    await sam.locator(`#timeline g.bar[data-kid="${rolledOver}"][data-state="revoked"]`).waitFor({ timeout: 20_000 });
     const fresh = await activeKid(sam, 'ES256');
     expect(fresh).not.toBe(rolledOver);
     if (await sam.evaluate('window.marker') !== 'no reload') console.log(server.output().split('\n').filter((line) => /console|error|refresh/i.test(line)).join('\n'));
     expect(await sam.evaluate('window.marker')).toBe('no reload');
     await screenshot(sam, SHOTS, 'timeline-after-rollover');
-  }, 30_000);
+  }, 60_000);
 
   it('a planned rotation with a reason publishes a pending key; a second one too soon is refused in words (429)', async () => {
     await sam.getByLabel('Algorithm').selectOption('EdDSA');
