@@ -3,7 +3,8 @@
 // rollover and revocation, each emergency one previewed (a dry run) before it is confirmed.
 
 import { api, describeError, showResult } from './console.js';
-import { humanDuration, renderTimeline, tooltip } from './timeline.js';
+import { humanDuration, renderTimeline } from './timeline.js';
+import { tooltip } from './tooltip.js';
 
 const container = document.getElementById('timeline');
 const figure = container.closest('figure');

@@ -1,16 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { Account } from '../store/account-store.js';
 import type { Logger } from '../logging/create-logger.js';
 import { CONSOLE_CLIENT_ID, CONSOLE_SCOPE, callbackUrl } from './console-client.js';
-import type { SessionStore } from './session-store.js';
-import type { TokenClient } from './token-client.js';
+import type { SessionStore, SignIn } from './session-store.js';
+import { TokenRefusal, type TokenAnswer, type TokenClient } from './token-client.js';
 import { SESSION_COOKIE, SIGN_IN_COOKIE, carriesCsrf, clearCookie, setCookie } from './session-cookie.js';
-import { messagePage } from './views/console-layout.js';
 import { escapeHtml } from '../provider/views/layout.js';
-import { consoleLayout } from './views/console-layout.js';
+import { consoleLayout, messagePage } from './views/console-layout.js';
 
 export interface SignInDeps {
   issuer: string;
@@ -27,6 +26,22 @@ const RETURN_PATH = /^\/console(?:\/[a-z]+)?$/;
 
 /** Where to go after signing in: a console page, nothing else (no open redirect). */
 export const safeReturn = (value: unknown): string => (typeof value === 'string' && RETURN_PATH.test(value) ? value : '/console');
+
+/** Redeems the code and checks the ID token (issuer, audience, nonce); undefined when either fails. */
+async function redeem(deps: SignInDeps, code: string, signIn: SignIn): Promise<{ answer: TokenAnswer; sub: string } | undefined> {
+  try {
+    const answer = await deps.tokens.redeem(code, signIn.verifier, callbackUrl(deps.issuer));
+    const { payload } = await jwtVerify(answer.id_token ?? '', deps.jwks(), { issuer: deps.issuer, audience: CONSOLE_CLIENT_ID });
+    if (payload.nonce !== signIn.nonce || typeof payload.sub !== 'string') return undefined;
+    return { answer, sub: payload.sub };
+  } catch (err) {
+    if (err instanceof TokenRefusal || err instanceof errors.JOSEError) {
+      deps.logger.info('console sign-in failed', { error: err.message });
+      return undefined;
+    }
+    throw err;
+  }
+}
 
 function refusalPage(ctx: Context, username: string): void {
   ctx.status = 403;
@@ -74,12 +89,16 @@ export function signInRoutes(router: Router, deps: SignInDeps): void {
       ctx.body = messagePage('Sign-in problem', `The sign-in did not finish: ${String(ctx.query.error_description ?? ctx.query.error ?? 'no code')}.`, { href: '/console/login', label: 'Try again' });
       return;
     }
-    const answer = await deps.tokens.redeem(ctx.query.code, signIn.verifier, callbackUrl(deps.issuer));
-    const { payload } = await jwtVerify(answer.id_token ?? '', deps.jwks(), { issuer: deps.issuer, audience: CONSOLE_CLIENT_ID });
-    if (payload.nonce !== signIn.nonce || typeof payload.sub !== 'string') ctx.throw(400, 'the ID token does not belong to this sign-in');
-    const account = await deps.findAccount(payload.sub as string);
+    const signedIn = await redeem(deps, ctx.query.code, signIn);
+    if (!signedIn) {
+      ctx.status = 400;
+      ctx.body = messagePage('Sign-in problem', 'The sign-in could not be completed (the code was refused or the ID token did not match). Start again.', { href: '/console/login', label: 'Sign in' });
+      return;
+    }
+    const { answer, sub } = signedIn;
+    const account = await deps.findAccount(sub);
     if (!account || account.disabled || !account.roles.includes('security')) {
-      deps.logger.info('console sign-in refused: no security role', { sub: payload.sub });
+      deps.logger.info('console sign-in refused: no security role', { sub });
       if (answer.refresh_token) await deps.tokens.revoke(answer.refresh_token).catch(() => undefined);
       refusalPage(ctx, account?.username ?? 'an unknown account');
       return;

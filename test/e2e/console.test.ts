@@ -189,4 +189,14 @@ describe('the security team\'s console, in a real browser', () => {
     expect(api).toBe(401);
     expect(server.output()).not.toMatch(/"access_token"/);
   });
+
+  it('without a session pages lead to sign-in and the API answers 401; a callback this browser did not start is refused', async () => {
+    const page = await fetch(`${cluster.issuer}/console/audit`, { redirect: 'manual' });
+    expect(page.status).toBe(302);
+    expect(page.headers.get('location')).toBe('/console/login?return=%2Fconsole%2Faudit');
+    expect((await fetch(`${cluster.issuer}/console/api/catalog`)).status).toBe(401);
+    const forged = await fetch(`${cluster.issuer}/console/callback?code=stolen&state=guessed`, { headers: { cookie: 'rotor_console_signin=other' } });
+    expect(forged.status).toBe(400);
+    expect(await forged.text()).toContain('was not started here');
+  });
 });
