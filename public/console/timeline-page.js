@@ -19,12 +19,10 @@ const stamp = (t) => new Date(t).toLocaleString();
 
 function fillSelect(select, keys, describeKey) {
   const chosen = select.value;
-  select.replaceChildren(...keys.map((key) => {
-    const option = document.createElement('option');
-    option.value = key.kid;
-    option.textContent = describeKey(key);
-    return option;
-  }));
+  const options = keys.map((key) => Object.assign(document.createElement('option'), { value: key.kid, textContent: describeKey(key) }));
+  if (options.length === 0) options.push(Object.assign(document.createElement('option'), { value: '', textContent: 'No key qualifies now' }));
+  select.replaceChildren(...options);
+  select.form.querySelector('button[type="submit"]').disabled = keys.length === 0;
   if (keys.some((key) => key.kid === chosen)) select.value = chosen;
 }
 
@@ -75,7 +73,9 @@ function listen() {
 }
 
 function blastRadius(body) {
-  const changes = (body.changes ?? []).map((change) => `${change.kid} (${change.alg || 'new'}): ${change.from ?? 'new'} → ${change.to}`);
+  const changes = (body.changes ?? []).map((change) => (change.from === null
+    ? `a new ${change.alg ? `${change.alg} ` : ''}key, ${change.to === 'active' ? 'signing at once' : `starting ${change.to}`}`
+    : `${change.kid} (${change.alg}): ${change.from} → ${change.to}`));
   const list = document.createElement('ul');
   list.replaceChildren(...changes.map((text) => Object.assign(document.createElement('li'), { textContent: text })));
   const grants = Object.assign(document.createElement('p'), { textContent: `Live grants now: ${body.liveGrants}. Tokens signed by a revoked key stop verifying at once; clients refresh to get new ones.` });
