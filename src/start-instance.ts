@@ -31,6 +31,8 @@ import { ReadinessStore } from './readiness/readiness-store.js';
 import { readinessReport } from './readiness/readiness-report.js';
 import { recordJwksFetch } from './readiness/record-jwks-fetch.js';
 import { readUptakeGate } from './readiness/uptake-gate.js';
+import { consoleRouter } from './console/console-router.js';
+import { registerConsoleClient } from './console/console-client.js';
 
 export class StartupError extends Error {
   readonly code = 'ROTOR_STARTUP';
@@ -166,7 +168,12 @@ export async function startInstance(settings: Settings, keyring: Keyring, logger
       anonymous: anonymousRefusals({ throttle: startAdminThrottle(settings, redis.commands), counter: metrics.adminUnauthenticated, logger }),
     });
     const leaks = startLeaks({ settings, holder, store, redis: redis.commands, events, audit: controls.audit, logger });
-    const app = createApp({ settings, holder, connection: store.connection, redis: redis.commands, accounts: store.accounts, csrfKey: store.secrets.csrf, logger, now, events, metrics, publicMetrics: settings.metrics.port === undefined, admin, leaks, throttle, onAudit });
+    const consoleClient = await registerConsoleClient({
+      clients: store.clients, issuer: settings.issuer, secret: store.secrets.consoleClient,
+      validate: async (metadata) => void await holder.state.provider.Client.validate(metadata),
+    });
+    const consoleRoutes = consoleRouter({ settings, redis: redis.commands, clientSecret: String(consoleClient.client_secret), findAccount: (sub) => store.accounts.findBySub(sub), jwks: () => holder.state.localJwks, logger });
+    const app = createApp({ settings, holder, connection: store.connection, redis: redis.commands, accounts: store.accounts, csrfKey: store.secrets.csrf, logger, now, events, metrics, publicMetrics: settings.metrics.port === undefined, admin, leaks, console: consoleRoutes, throttle, onAudit });
     const http = await startHttp(app, { port: settings.port, holder, policy: settings.keys, jwksMaxAge: settings.jwks.maxAge, https: settings.issuer.startsWith('https:'), now, onJwksServed: recordJwksFetch(readiness, settings.http.proxyHops) });
     server = http.server;
     stops.push(() => http.stop());

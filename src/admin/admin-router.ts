@@ -13,6 +13,7 @@ import type { AccountStore } from '../store/account-store.js';
 import type { AuditTrail } from '../audit/audit-trail.js';
 import type { AuditVerdict } from '../audit/audit-verdict.js';
 import type { AnonymousRefusals } from './anonymous-refusals.js';
+import { describeRequest } from './describe-request.js';
 import { outcomeJson, type EmergencyOutcome, type EmergencyWorkflow } from '../catalog/emergency-workflow.js';
 import { describeKey } from '../keys/describe-key.js';
 import { AdminError } from './admin-error.js';
@@ -126,6 +127,19 @@ export function adminRouter(deps: AdminDeps): Router {
   router.post('/emergency/:id/approve', guard('admin:emergency', async (ctx, principal) => {
     const body = parse(approveBody, ctx.request.body);
     respond(ctx, await deps.emergency.approve(principal.principal, String(ctx.params.id), body.reason));
+  }));
+
+  router.get('/emergency', guard('admin:emergency', async (ctx, principal) => {
+    const waiting = await deps.emergency.waiting();
+    ctx.body = { requests: waiting.map(describeRequest) };
+    await readAudited(principal, 'admin.emergency.list');
+  }));
+
+  router.post('/emergency/:id/reject', guard('admin:emergency', async (ctx, principal) => {
+    const body = parse(approveBody, ctx.request.body);
+    const id = String(ctx.params.id);
+    await deps.emergency.reject(principal.principal, id, body.reason);
+    ctx.body = { requestId: id, status: 'rejected' };
   }));
 
   router.get('/audit', guard('admin:audit', async (ctx, principal) => {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { approveBody, auditQuery, kidParam, revokeBody, rolloverBody, rotateBody } from './schemas.js';
 import { clientIdParam, lifecycleChangeBody, usernameParam } from './lifecycle-schemas.js';
-import { auditEventsView, catalogView, chainCheckView, clientView, doneView, dryRunView, errorView, keyView, pendingView, readinessView, userView } from './views.js';
+import { auditEventsView, catalogView, chainCheckView, clientView, doneView, dryRunView, emergencyRequestView, errorView, keyView, pendingView, readinessView, rejectedView, userView } from './views.js';
 
 /** A zod schema as the JSON Schema (2020-12, OpenAPI 3.1's dialect) of what it accepts or answers. */
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
@@ -47,6 +47,8 @@ export function adminOpenApi(issuer: string): Record<string, unknown> {
       '/keys/rollover': { post: { summary: 'Emergency rollover: revoke the compromised key, a new key signs at once', security: secured('admin:emergency'), requestBody: body(rolloverBody), responses: { ...emergencyAnswers, ...errors(400, 401, 403, 404, 409) } } },
       '/keys/{kid}/revoke': { post: { summary: 'Revoke a pending or retiring key', security: secured('admin:emergency'), parameters: [pathParam('kid', kidParam)], requestBody: body(revokeBody), responses: { ...emergencyAnswers, ...errors(400, 401, 403, 404, 409) } } },
       '/emergency/{requestId}/approve': { post: { summary: 'Second approval of an emergency request (admin.emergencyApprovals: 2)', security: secured('admin:emergency'), parameters: [pathParam('requestId', z.string())], requestBody: body(approveBody), responses: { 200: answer('carried out', doneView), ...errors(400, 401, 403, 404, 409, 410) } } },
+      '/emergency': { get: { summary: 'Emergency requests waiting for a second person (neither decided nor expired), oldest first', security: secured('admin:emergency'), responses: { 200: answer('requests', z.object({ requests: z.array(emergencyRequestView) })), ...errors(401, 403) } } },
+      '/emergency/{requestId}/reject': { post: { summary: 'Turn an emergency request down: nothing changes and nobody can approve it afterwards', security: secured('admin:emergency'), parameters: [pathParam('requestId', z.string())], requestBody: body(approveBody), responses: { 200: answer('rejected', rejectedView), ...errors(400, 401, 403, 404, 409, 410) } } },
       '/audit': { get: { summary: 'Audit events, newest first', security: secured('admin:audit'), parameters: [{ name: 'limit', in: 'query', schema: jsonSchema(auditQuery.shape.limit, 'input') }], responses: { 200: answer('events', auditEventsView), ...errors(400, 401, 403) } } },
       '/audit/verify': { get: { summary: 'Verify the keyed hash chain of the audit log, and hold it to the newest anchor', security: secured('admin:audit'), responses: { 200: answer('result', chainCheckView), ...errors(401, 403) } } },
       '/clients': { get: { summary: 'Registered clients, without secrets', security: clientsSecurity, responses: { 200: answer('clients', z.object({ clients: z.array(clientView) })), ...errors(401, 403) } } },

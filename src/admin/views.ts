@@ -60,3 +60,11 @@ export const chainCheckView = z.object({
 export const clientView = z.looseObject({ client_id: z.string(), public: z.boolean(), createdAt: time }).describe('the client metadata, never its secret');
 
 export const userView = z.object({ sub: z.string(), username: z.string(), roles: z.array(z.string()), disabled: z.boolean() });
+
+export const emergencyRequestView = z.object({
+  requestId: z.string(), kind: z.enum(['rollover', 'revoke']),
+  params: z.record(z.string(), z.unknown()).describe('what the change was asked with: alg, compromisedKid, promotePending or kid'),
+  requestedBy: z.string(), requestedThrough: z.string().optional(), reason: z.string(), createdAt: time, expiresAt: time,
+});
+
+export const rejectedView = z.object({ requestId: z.string(), status: z.literal('rejected') });

@@ -32,8 +32,10 @@ export function outcomeJson(outcome: EmergencyOutcome): Record<string, unknown> 
 export interface EmergencyRequestStore {
   open(request: Omit<EmergencyRequest, 'id' | 'createdAt' | 'expiresAt'>, windowSeconds: number, now?: Date): Promise<EmergencyRequest>;
   find(id: string): Promise<EmergencyRequest | undefined>;
-  /** Records the approval; false when the request was approved already (exactly one approver wins). */
-  claim(id: string, approvedBy: string, now?: Date): Promise<boolean>;
+  /** The requests neither decided nor expired. */
+  listOpen(now?: Date): Promise<EmergencyRequest[]>;
+  /** Records the decision (approval by default); false when the request was decided already (exactly one decider wins). */
+  claim(id: string, approvedBy: string, now?: Date, decision?: 'approved' | 'rejected'): Promise<boolean>;
 }
 
 export interface EmergencyWorkflowDeps {
@@ -84,8 +86,24 @@ export function createEmergencyWorkflow(deps: EmergencyWorkflowDeps) {
       if (mayBeSameHuman(request.requestedBy, by)) {
         return refuse(`the two-person rule needs a different person to approve (requested by ${request.requestedBy.actor}${request.requestedBy.client ? ` through ${request.requestedBy.client}` : ''})`, 'ROTOR_SAME_APPROVER');
       }
-      if (!(await deps.requests.claim(id, by.actor, deps.now()))) return refuse(`emergency request ${id} was already approved`, 'ROTOR_ALREADY_APPROVED');
+      if (!(await deps.requests.claim(id, by.actor, deps.now()))) return refuse(`emergency request ${id} was already approved or rejected`, 'ROTOR_ALREADY_APPROVED');
       return carryOut(request.kind, emergencyParams.parse(request.params), request.requestedBy, `${request.reason} (approved: ${reason})`, false, by);
+    },
+
+    /**
+     * Turns a waiting request down: nothing changes in the catalog and nobody can approve it
+     * afterwards. Anyone allowed to approve may reject, the requester included (withdrawing it).
+     */
+    async reject(by: Principal, id: string, reason: string): Promise<void> {
+      const request = await deps.requests.find(id);
+      const refuse = async (message: string, code: CatalogErrorCode): Promise<never> => {
+        await deps.audit.record({ ...by, action: 'keys.emergency.reject', target: id, reason, outcome: 'refused', detail: { code, message } });
+        throw new CatalogOperationError(message, code);
+      };
+      if (!request) return refuse(`no emergency request ${id}`, 'ROTOR_UNKNOWN_REQUEST');
+      if (request.expiresAt.getTime() <= deps.now().getTime()) return refuse(`emergency request ${id} expired at ${request.expiresAt.toISOString()}`, 'ROTOR_REQUEST_EXPIRED');
+      if (!(await deps.requests.claim(id, by.actor, deps.now(), 'rejected'))) return refuse(`emergency request ${id} was already approved or rejected`, 'ROTOR_ALREADY_APPROVED');
+      await deps.audit.record({ ...by, action: 'keys.emergency.reject', target: id, reason, outcome: 'ok', detail: { kind: request.kind, requestedBy: request.requestedBy.actor } });
     },
   };
 
@@ -102,6 +120,9 @@ export function createEmergencyWorkflow(deps: EmergencyWorkflowDeps) {
       ? workflow.request(by, kind, params, reason, dryRun)
       : anchored(() => workflow.request(by, kind, params, reason))),
     approve: (by: Principal, id: string, reason: string): Promise<EmergencyOutcome> => anchored(() => workflow.approve(by, id, reason)),
+    reject: (by: Principal, id: string, reason: string): Promise<void> => anchored(() => workflow.reject(by, id, reason)),
+    /** The requests waiting for a second person, oldest first. */
+    waiting: (): Promise<EmergencyRequest[]> => deps.requests.listOpen(deps.now()),
   };
 }
 

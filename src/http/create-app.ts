@@ -33,13 +33,15 @@ export interface AppDeps {
   admin: Router;
   /** `POST /leaks`. */
   leaks: Router;
+  /** The security team's console under `/console`. */
+  console: Router;
   /** Throttles failed sign-ins; lock-outs are audited through `onAudit`. */
   throttle: Throttle;
   onAudit: (event: AuditInput) => void;
 }
 
 /** Paths Rotor answers itself; everything else belongs to oidc-provider. */
-const OWN_PATHS = /^\/(?:jwks(?:\/events)?|healthz|readyz|metrics|leaks|admin(?:\/.*)?|interaction\/.*)$/;
+const OWN_PATHS = /^\/(?:jwks(?:\/events)?|healthz|readyz|metrics|leaks|admin(?:\/.*)?|console(?:\/.*)?|interaction\/.*)$/;
 
 /**
  * The Koa app: Rotor's own routes (health, JWKS and its events, metrics, admin API,
@@ -65,6 +67,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(own.routes()).use(own.allowedMethods());
   app.use(deps.admin.routes()).use(deps.admin.allowedMethods());
   app.use(deps.leaks.routes()).use(deps.leaks.allowedMethods());
+  app.use(deps.console.routes()).use(deps.console.allowedMethods());
 
   const loginThrottle = createLoginThrottle({ throttle: deps.throttle, onAudit: deps.onAudit, now: deps.now });
   const interactions = interactionRouter({ provider: () => holder.state.provider, accounts: deps.accounts, csrfKey: deps.csrfKey, logger, loginThrottle });

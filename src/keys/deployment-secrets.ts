@@ -18,6 +18,8 @@ export interface DeploymentSecrets {
   csrf: Buffer;
   /** HMAC key that derives a rotated refresh token's successor from it (the grace window's single successor). */
   refreshSuccessors: Buffer;
+  /** The client secret of Rotor's own console client (`rotor-console`), the same on every instance. */
+  consoleClient: Buffer;
 }
 
 const derive = (root: Uint8Array, purpose: string): Buffer => Buffer.from(hkdfSync('sha256', root, 'rotor', purpose, 32));
@@ -35,5 +37,6 @@ export function deploymentSecrets(root: Uint8Array, previousCookieRoots: readonl
     cookies: [root, ...previousCookieRoots].map((secret) => derive(secret, 'oidc-provider cookies').toString('base64url')),
     csrf: derive(root, 'interaction csrf'),
     refreshSuccessors: derive(root, 'refresh token successors'),
+    consoleClient: derive(root, 'console client'),
   };
 }

@@ -55,6 +55,12 @@ const toView = (doc: ClientDoc): ClientView => ({
   createdAt: doc.createdAt,
 });
 
+/** Whether two registrations say the same, whatever the order of their members. */
+function sameMetadata(a: ClientMetadata, b: ClientMetadata): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => JSON.stringify(a[key]) === JSON.stringify(b[key]));
+}
+
 const CACHE_TTL_MS = 5 * 60_000;
 const CACHE_MAX = 10_000;
 
@@ -94,6 +100,27 @@ export class ClientStore {
       throw err;
     }
     await this.#onChanged?.(id);
+  }
+
+  /**
+   * Registers a client Rotor owns itself (its console) or brings its registration up to date;
+   * nothing is written when it is current already, so every instance may call this at start.
+   * Of two instances inserting it at once, the second's insert fails and is ignored: both hold
+   * the same registration.
+   */
+  async register(metadata: ClientMetadata): Promise<void> {
+    const id = metadata.client_id;
+    const current = await this.find(id);
+    if (current && sameMetadata(current, metadata)) return;
+    const { client_secret: secret, ...rest } = metadata;
+    if (typeof secret === 'string') checkClientSecret(secret);
+    const sealedSecret = typeof secret === 'string' ? await seal(secret, this.#keyring, `client:${id}`) : null;
+    try {
+      await this.#model.updateOne({ _id: id }, { $set: { metadata: JSON.stringify(rest), sealedSecret }, $setOnInsert: { createdAt: new Date() } }, { upsert: true });
+    } catch (err) {
+      if ((err as { code?: number }).code !== 11000) throw err;
+    }
+    await this.#changed(id);
   }
 
   async find(id: string): Promise<ClientMetadata | undefined> {

@@ -30,10 +30,15 @@ interface RequestDoc {
   expiresAt: Date;
 }
 
+/** What the second person decided; a request is decided once, either way. */
+export type Decision = 'approved' | 'rejected';
+
 interface ApprovalDoc {
   _id: string;
   approvedBy: string;
   at: Date;
+  /** Absent on approvals recorded before rejections existed. */
+  decision?: Decision;
 }
 
 const requestSchema = new Schema<RequestDoc>({
@@ -51,11 +56,17 @@ const approvalSchema = new Schema<ApprovalDoc>({
   _id: { type: String, required: true },
   approvedBy: { type: String, required: true },
   at: { type: Date, required: true },
+  decision: { type: String, enum: ['approved', 'rejected'], default: 'approved' },
 }, { versionKey: false, strict: 'throw' });
 
 function parseParams(text: string): Record<string, unknown> {
   const parsed: unknown = JSON.parse(text);
   return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? { ...parsed } : {};
+}
+
+function toRequest(doc: RequestDoc): EmergencyRequest | undefined {
+  if (doc.kind !== 'rollover' && doc.kind !== 'revoke') return undefined;
+  return { id: doc._id, kind: doc.kind, params: parseParams(doc.params), requestedBy: { actor: doc.requestedBy, client: doc.requestedThrough ?? undefined }, reason: doc.reason, createdAt: doc.createdAt, expiresAt: doc.expiresAt };
 }
 
 /**
@@ -79,14 +90,24 @@ export class EmergencyRequests {
 
   async find(id: string): Promise<EmergencyRequest | undefined> {
     const doc = await this.#requests.findById(id).lean();
-    if (!doc || (doc.kind !== 'rollover' && doc.kind !== 'revoke')) return undefined;
-    return { id: doc._id, kind: doc.kind, params: parseParams(doc.params), requestedBy: { actor: doc.requestedBy, client: doc.requestedThrough ?? undefined }, reason: doc.reason, createdAt: doc.createdAt, expiresAt: doc.expiresAt };
+    return doc ? toRequest(doc) : undefined;
   }
 
-  /** Records the approval; false when the request was already approved by someone. */
-  async claim(id: string, approvedBy: string, now = new Date()): Promise<boolean> {
+  /**
+   * The requests still waiting for a decision, oldest first. The collection holds only the
+   * requests of the approval windows still open or recently closed, so scanning it is cheap.
+   */
+  async listOpen(now = new Date()): Promise<EmergencyRequest[]> {
+    const docs = await this.#requests.find({ expiresAt: { $gt: now } }).sort({ createdAt: 1 }).lean();
+    if (docs.length === 0) return [];
+    const decided = new Set((await this.#approvals.find({ _id: { $in: docs.map((doc) => doc._id) } }, { _id: 1 }).lean()).map((doc) => doc._id));
+    return docs.filter((doc) => !decided.has(doc._id)).map(toRequest).filter((request) => request !== undefined);
+  }
+
+  /** Records the decision (an approval unless told otherwise); false when the request was already decided by someone. */
+  async claim(id: string, approvedBy: string, now = new Date(), decision: Decision = 'approved'): Promise<boolean> {
     try {
-      await this.#approvals.create({ _id: id, approvedBy, at: now });
+      await this.#approvals.create({ _id: id, approvedBy, at: now, decision });
       return true;
     } catch (err) {
       if ((err as { code?: number }).code === 11000) return false;

@@ -98,16 +98,17 @@ describe('rotating the KEK on a running pair of instances', () => {
     // Until the rewrap, the old KEK is still needed, and a start without it says what for.
     const early = await refusedStart(B.base64);
     expect(early.code).toBe(1);
-    expect(early.line).toMatch(new RegExp(`the root secret, (catalog key|\\d+ catalog keys) .* and the client secret of svc are sealed under KEK ${A.id}, which is not in KEK/KEK_FILE`));
+    expect(early.line).toMatch(new RegExp(`the root secret, (catalog key|\\d+ catalog keys) .* and 2 client secrets \\((rotor-console, svc|svc, rotor-console)\\) are sealed under KEK ${A.id}, which is not in KEK/KEK_FILE`));
 
     const rewrap = await cliJson<RewrapResult>(['kek', 'rewrap', '--reason', 'yearly KEK rotation'], cli(`${B.base64},${A.base64}`));
-    expect(rewrap).toMatchObject({ kekId: B.id, rewrapped: { rootSecret: 1, clientSecrets: 1 }, remaining: 0, removableKeks: [A.id] });
+    expect(rewrap).toMatchObject({ kekId: B.id, rewrapped: { rootSecret: 1, clientSecrets: 2 }, remaining: 0, removableKeks: [A.id] });
     expect(rewrap.rewrapped.catalogKeys).toBeGreaterThanOrEqual(1);
     await expectEverythingWorks();
 
     const again = await cliJson<RewrapResult>(['kek', 'rewrap'], cli(`${B.base64},${A.base64}`));
     expect(again).toMatchObject({ rewrapped: { rootSecret: 0, catalogKeys: 0, clientSecrets: 0 }, remaining: 0 });
-    expect(again.alreadyCurrent).toBe(1 + rewrap.rewrapped.catalogKeys + 1);
+    // The root secret, the catalog keys, and the secrets of svc and of the console's own client.
+    expect(again.alreadyCurrent).toBe(1 + rewrap.rewrapped.catalogKeys + 2);
 
     await rollingRestart(B.base64);
 
@@ -124,7 +125,7 @@ describe('rotating the KEK on a running pair of instances', () => {
     try {
       const events = await connection.db!.collection('audit_events').find({ action: 'kek.rewrap' }).sort({ _id: 1 }).toArray();
       expect(events).toHaveLength(2);
-      expect(events[0]).toMatchObject({ actor: expect.stringMatching(/^cli:.+@.+/), target: B.id, reason: 'yearly KEK rotation', outcome: 'ok', detail: { rootSecret: 1, clientSecrets: 1, remaining: 0 } });
+      expect(events[0]).toMatchObject({ actor: expect.stringMatching(/^cli:.+@.+/), target: B.id, reason: 'yearly KEK rotation', outcome: 'ok', detail: { rootSecret: 1, clientSecrets: 2, remaining: 0 } });
       expect(events[1]).toMatchObject({ detail: { rootSecret: 0, catalogKeys: 0, clientSecrets: 0 } });
     } finally {
       await connection.close();

@@ -47,6 +47,10 @@ export class MemoryEmergencyRequests implements EmergencyRequestStore {
     return this.#requests.get(id);
   }
 
+  async listOpen(now = new Date()): Promise<EmergencyRequest[]> {
+    return [...this.#requests.values()].filter((request) => request.expiresAt > now && !this.#approved.has(request.id));
+  }
+
   async claim(id: string): Promise<boolean> {
     if (this.#approved.has(id)) return false;
     this.#approved.add(id);

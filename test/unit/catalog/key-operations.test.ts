@@ -155,6 +155,18 @@ describe('the catalog operations, on a fake clock', () => {
       expect(await codeOf(emergency.approve(userPrincipal('ann', 'console'), id, 'late'))).toBe('ROTOR_ALREADY_APPROVED');
     });
 
+    it('a waiting request is listed until another person rejects it; rejected, it changes nothing and cannot be approved', async () => {
+      const emergency = workflow(2);
+      const opened = await emergency.request(sam, 'rollover', { alg: 'ES256' }, 'maybe leaked');
+      const id = opened.kind === 'pending' ? opened.requestId : '';
+      expect((await emergency.waiting()).map((request) => request.id)).toEqual([id]);
+      await emergency.reject(sue, id, 'it was a test key');
+      expect(await emergency.waiting()).toEqual([]);
+      expect(audit.events.at(-1)).toMatchObject({ actor: 'user:sue', action: 'keys.emergency.reject', target: id, outcome: 'ok' });
+      expect(await codeOf(emergency.approve(userPrincipal('ann', 'console'), id, 'too late'))).toBe('ROTOR_ALREADY_APPROVED');
+      expect(await inState('revoked')).toHaveLength(0);
+    });
+
     it('a request not approved within admin.approvalWindow expires', async () => {
       const emergency = workflow(2);
       const opened = await emergency.request(sam, 'revoke', { kid: (await inState('active'))[0]!.kid }, 'leaked');
