@@ -12,6 +12,7 @@ import { auditTransitions } from './catalog/audit-transitions.js';
 import { adminRouter } from './admin/admin-router.js';
 import { anonymousRefusals } from './admin/anonymous-refusals.js';
 import { redisReplayStore } from './admin/dpop-replay-store.js';
+import { dpopSettings } from './verifier/dpop-binding.js';
 import { ProviderHolder } from './provider/provider-holder.js';
 import { announcer } from './propagation/catalog-channel.js';
 import { startLeaks } from './leaks/start-leaks.js';
@@ -26,6 +27,11 @@ import { createMetrics } from './metrics/create-metrics.js';
 import { startJobs } from './jobs/start-jobs.js';
 import { startRedis } from './redis/connections.js';
 import { createThrottle, type Throttle } from './throttle/index.js';
+import type { Catalog } from './keys/catalog.js';
+import { startSsf } from './ssf/start-ssf.js';
+import { ssfRouter } from './ssf/ssf-router.js';
+import { onCatalogWritten } from './ssf/catalog-events.js';
+import type { SecurityEvents } from './ssf/security-events.js';
 
 export class StartupError extends Error {
   readonly code = 'ROTOR_STARTUP';
@@ -44,7 +50,7 @@ const redactUri = (uri: string): string => uri.replace(/\/\/[^@/]*@/, '//***@');
  * MongoDB, with every change other instances must hear of announced on Redis. Rotor's own
  * refusals (a KEK still needed but missing, a root secret gone) pass through as they are.
  */
-async function startStore(settings: Settings, keyring: Keyring, hooks: ReturnType<typeof announcer>): Promise<Store> {
+async function startStore(settings: Settings, keyring: Keyring, hooks: NonNullable<Parameters<typeof openStore>[2]>['hooks']): Promise<Store> {
   // A spent refresh token must be remembered for as long as it could otherwise still be used.
   return openStore(settings.mongodbUri, keyring, { keepSpentSeconds: spentRecordSeconds(settings.tokens), hooks }).catch((err: Error) => {
     if (String((err as { code?: unknown }).code).startsWith('ROTOR_')) throw err;
@@ -83,7 +89,18 @@ export async function startInstance(settings: Settings, keyring: Keyring, logger
   const stops: Stop[] = [];
   const redis = startRedis(settings.redisUrl);
   stops.push(() => redis.stop());
-  const store = await startStore(settings, keyring, announcer(redis.commands, settings.queue.prefix, logger)).catch((err: Error) => {
+  const announce = announcer(redis.commands, settings.queue.prefix, logger);
+  // Set once the transmitter is up: every catalog version written from then on has its key-set
+  // event in the outbox before the write returns (the sweeper writes any missed before).
+  let securityEvents: SecurityEvents | undefined;
+  const hooks = {
+    ...announce,
+    onCatalogCommitted: async (version: number, revoked: string[], keys: Catalog['keys']) => {
+      await announce.onCatalogCommitted(version, revoked);
+      if (securityEvents) await onCatalogWritten(settings.issuer, securityEvents)(version, revoked, keys).catch((err: Error) => logger.warn('cannot write the key-set event yet; the sweeper will', { version, error: err.message }));
+    },
+  };
+  const store = await startStore(settings, keyring, hooks).catch((err: Error) => {
     redis.stop();
     throw err;
   });
@@ -108,18 +125,24 @@ export async function startInstance(settings: Settings, keyring: Keyring, logger
   const onAudit = (event: AuditInput): void => void controls.audit.record(event);
   const throttle = startThrottle(settings, redis.commands, logger);
   const current = () => (holder.loaded ? holder.state.catalog : undefined);
+  const metrics = createMetrics(current, settings.keys, now);
+  const ssf = startSsf({
+    settings, connection: store.connection, catalogStore: store.catalog, currentCatalog: current, keyring,
+    redis: redis.commands, bullClient: redis.bullClient, registry: metrics.registry, logger,
+  });
+  stops.push(() => ssf.stop());
+  securityEvents = ssf.events;
   const events = new JwksEvents(current, settings.events);
   stops.push(() => events.close());
   // Access tokens reported as leaked before this instance started: its listeners hear of them too.
   const repeatReported = (): void => void loadRevokedTokens(redis.commands, settings.queue.prefix, logger).then((tokens) => events.revokeTokens(tokens));
   if (redis.commands.status === 'ready') repeatReported();
   else redis.commands.once('ready', repeatReported);
-  const metrics = createMetrics(current, settings.keys, now);
   const holder = new ProviderHolder({
     settings, adapter: store.adapter, accounts: store.accounts, logger,
     cookieKeys: store.secrets.cookies, refreshSuccessorKey: store.secrets.refreshSuccessors,
     onTokenIssued: (kid, type) => metrics.tokensIssued.inc({ kid, type }),
-    onAudit, throttle,
+    onAudit, throttle, recordSecurityEvent: (event) => ssf.events.record(event),
   }, keyring, {
     onSwap: (state, previous) => {
       events.broadcast(state.interim ? { ...state.catalog, version: state.interim } : state.catalog, previous?.catalog);
@@ -139,6 +162,7 @@ export async function startInstance(settings: Settings, keyring: Keyring, logger
       connection: store.connection, catalog: store.catalog, policy: settings.keys, janitorInterval: settings.janitor.interval, keyring,
       audit: controls.audit, anchor: (why) => controls.anchorer.anchor(why), anchorInterval: settings.audit.anchorInterval, metrics, redis: redis.commands, bullClient: redis.bullClient, prefix: settings.queue.prefix, logger, now,
     }));
+    ssf.startWorker();
   }
 
   let server: Server | undefined;
@@ -146,9 +170,15 @@ export async function startInstance(settings: Settings, keyring: Keyring, logger
     const admin = adminRouter({ settings, holder, clients: store.clients, accounts: store.accounts, dpopReplay: redisReplayStore(redis.commands, settings.queue.prefix), operations: controls.operations, emergency: controls.emergency, audit: controls.audit, auditLog: controls.auditLog,
       verifyAudit: () => controls.verifyAudit(),
       anonymous: anonymousRefusals({ throttle: startAdminThrottle(settings, redis.commands), counter: metrics.adminUnauthenticated, logger }),
+      securityEvents: ssf.events, streams: () => ssf.adminStreams(),
     });
-    const leaks = startLeaks({ settings, holder, store, redis: redis.commands, events, audit: controls.audit, logger });
-    const app = createApp({ settings, holder, connection: store.connection, redis: redis.commands, accounts: store.accounts, csrfKey: store.secrets.csrf, logger, now, events, metrics, publicMetrics: settings.metrics.port === undefined, admin, leaks, throttle, onAudit });
+    const leaks = startLeaks({ settings, holder, store, redis: redis.commands, events, audit: controls.audit, logger, securityEvents: ssf.events });
+    const streams = ssfRouter({
+      issuer: settings.issuer, stores: ssf.stores, rules: ssf.rules, events: ssf.events, sign: ssf.sign, audit: controls.audit,
+      entitledToSubjects: async (clientId) => (await store.clients.find(clientId))?.introspection_any_client === true,
+      auth: { holder, clients: store.clients, accounts: store.accounts, issuer: settings.issuer, clockSkew: settings.tokens.clockSkew, dpop: dpopSettings({ replay: redisReplayStore(redis.commands, settings.queue.prefix), clockSkewSec: settings.tokens.clockSkew }) },
+    });
+    const app = createApp({ settings, holder, connection: store.connection, redis: redis.commands, accounts: store.accounts, csrfKey: store.secrets.csrf, logger, now, events, metrics, publicMetrics: settings.metrics.port === undefined, admin, leaks, ssf: streams, throttle, onAudit });
     const http = await startHttp(app, { port: settings.port, holder, policy: settings.keys, jwksMaxAge: settings.jwks.maxAge, https: settings.issuer.startsWith('https:'), now });
     server = http.server;
     stops.push(() => http.stop());

@@ -22,6 +22,7 @@ import { parseInput as parse } from './parse-input.js';
 import { lifecycleRoutes } from './lifecycle-routes.js';
 import { approveBody, auditQuery, kidParam, revokeBody, rolloverBody, rotateBody } from './schemas.js';
 import { adminOpenApi } from './openapi.js';
+import type { SecurityEvents } from '../ssf/security-events.js';
 
 export interface AdminDeps {
   settings: Settings;
@@ -38,6 +39,10 @@ export interface AdminDeps {
   verifyAudit(): Promise<AuditVerdict>;
   /** Refusals of callers without a valid token: counted, logged and throttled, not chained. */
   anonymous: AnonymousRefusals;
+  /** Receivers hear of removed clients and disabled people. */
+  securityEvents?: SecurityEvents;
+  /** Every SSF stream with its delivery counts, for `GET /admin/streams`. */
+  streams?: () => Promise<Record<string, unknown>[]>;
 }
 
 
@@ -133,6 +138,14 @@ export function adminRouter(deps: AdminDeps): Router {
     ctx.body = await deps.verifyAudit();
     await readAudited(principal, 'admin.audit.verify');
   }));
+
+  const { streams } = deps;
+  if (streams) {
+    router.get('/streams', guard('admin:keys', async (ctx, principal) => {
+      ctx.body = { streams: await streams() };
+      await readAudited(principal, 'admin.streams.list');
+    }));
+  }
 
   lifecycleRoutes(router, guard, deps);
 

@@ -1,0 +1,56 @@
+import type Queue from 'bull';
+import type { SsfStores } from '../ssf/ssf-stores.js';
+import { fanOut } from '../ssf/fan-out.js';
+import { SWEEP_JOB, deliverJobId, enqueueDelivery } from './ssf-queue.js';
+
+/** A delivery due this long ago without a job in Redis has lost it (an enqueue in flight is younger). */
+const LOST_AFTER_MS = 2000;
+
+export interface SweepDeps {
+  stores: SsfStores;
+  /** Writes the newest catalog version's key-set event if it is missing. */
+  ensureCatalogEvent(): Promise<void>;
+  now(): Date;
+}
+
+/** Whether a push delivery's job for this attempt is still in Redis, waiting or running. */
+async function jobAlive(queue: Queue.Queue, jti: string, attempt: number): Promise<boolean> {
+  const job = await queue.getJob(deliverJobId(jti, attempt));
+  if (!job) return false;
+  const state = await job.getState();
+  if (state === 'completed' || state === 'failed') {
+    await job.remove().catch(() => undefined);
+    return false;
+  }
+  return true;
+}
+
+/**
+ * The sweeper, on every instance's shared schedule: MongoDB says what must be delivered, Redis
+ * only when. It writes a missing key-set event, fans out events written without a queue (the
+ * CLI) or whose fan-out was cut short, and enqueues again every pending push whose job Redis
+ * lost (restarted empty, or every instance killed mid-delivery). Returns what it re-enqueued.
+ */
+export async function sweep(queue: Queue.Queue, { stores, ensureCatalogEvent, now }: SweepDeps): Promise<{ fannedOut: number; requeued: number }> {
+  await ensureCatalogEvent();
+  const events = await stores.outbox.notFannedOut();
+  for (const event of events) {
+    for (const jti of await fanOut(stores, event)) await enqueueDelivery(queue, jti, 0);
+  }
+  const streams = new Map((await stores.streams.all()).map((stream) => [stream.id, stream]));
+  const due = now().getTime() - LOST_AFTER_MS;
+  let requeued = 0;
+  for (const delivery of await stores.deliveries.pending()) {
+    const stream = streams.get(delivery.streamId);
+    if (delivery.method !== 'push' || stream?.status !== 'enabled' || delivery.nextAt.getTime() > due) continue;
+    if (await jobAlive(queue, delivery.jti, delivery.attempts)) continue;
+    await enqueueDelivery(queue, delivery.jti, delivery.attempts);
+    requeued++;
+  }
+  return { fannedOut: events.length, requeued };
+}
+
+/** Runs {@link sweep} as the queue's `ssf-sweep` job, one at a time. */
+export function processSsfSweep(queue: Queue.Queue, deps: SweepDeps): void {
+  void queue.process(SWEEP_JOB, 1, () => sweep(queue, deps));
+}
