@@ -112,6 +112,15 @@ export async function startInstance(settings: Settings, keyring: Keyring, logger
     logger.log(store.rootCreated === 'upgrade' ? 'warn' : 'info', 'created the deployment\'s root secret', { why: store.rootCreated, kekId: keyring.sealing.id });
     await controls.audit.record({ actor: 'system:startup', action: 'secrets.root.created', target: 'root', outcome: 'ok', detail: { why: store.rootCreated, kekId: keyring.sealing.id } });
   }
+  // The transmitter first: a catalog version written from here on has its key-set event at once.
+  const current = (): Catalog | undefined => (holder.loaded ? holder.state.catalog : undefined);
+  const metrics = createMetrics(current, settings.keys, now);
+  const ssf = startSsf({
+    settings, connection: store.connection, catalogStore: store.catalog, currentCatalog: current, keyring,
+    redis: redis.commands, bullClient: redis.bullClient, registry: metrics.registry, logger,
+  });
+  stops.push(() => ssf.stop());
+  securityEvents = ssf.events;
   // Start-up is where a changed policy comes in: the catalog follows it from here on.
   const { catalog, transitions } = await reconcile(store.catalog, settings.keys, keyring, now, { adopt: true });
   await auditTransitions(controls.audit, 'system:startup', catalog.version, transitions);
@@ -124,14 +133,6 @@ export async function startInstance(settings: Settings, keyring: Keyring, logger
 
   const onAudit = (event: AuditInput): void => void controls.audit.record(event);
   const throttle = startThrottle(settings, redis.commands, logger);
-  const current = () => (holder.loaded ? holder.state.catalog : undefined);
-  const metrics = createMetrics(current, settings.keys, now);
-  const ssf = startSsf({
-    settings, connection: store.connection, catalogStore: store.catalog, currentCatalog: current, keyring,
-    redis: redis.commands, bullClient: redis.bullClient, registry: metrics.registry, logger,
-  });
-  stops.push(() => ssf.stop());
-  securityEvents = ssf.events;
   const events = new JwksEvents(current, settings.events);
   stops.push(() => events.close());
   // Access tokens reported as leaked before this instance started: its listeners hear of them too.

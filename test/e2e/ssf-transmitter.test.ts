@@ -20,6 +20,8 @@ describe('SSF transmitter: receivers register streams and get signed security ev
   const rs1 = () => ssfToken(issuer, 'rs1', SECRET);
   const rs2 = () => ssfToken(issuer, 'rs2', SECRET);
   const receivers: TestReceiver[] = [];
+  /** rs1's push receiver of the first test: every event type. */
+  let main: TestReceiver;
   const JWKS_CHANGED = () => `${issuer}/secevent/jwks-changed`;
 
   beforeAll(async () => {
@@ -71,7 +73,7 @@ describe('SSF transmitter: receivers register streams and get signed security ev
   });
 
   it('a push receiver gets verified SETs for a rollover, a logout and a refresh-token reuse', async () => {
-    const rx = await receiver('rs1');
+    const rx = main = await receiver('rs1');
     const stream = await pushStream(await rs1(), rx.url, [JWKS_CHANGED(), SESSION_REVOKED, CREDENTIAL_COMPROMISE]);
     expect(stream.events_delivered).toEqual([JWKS_CHANGED(), SESSION_REVOKED, CREDENTIAL_COMPROMISE]);
     expect(stream.aud).toBe('rs1');
@@ -101,6 +103,28 @@ describe('SSF transmitter: receivers register streams and get signed security ev
     expect(reuse!.event.credential_type).toBe('refresh_token');
     expect(reuse!.claims.sub_id).toEqual(logout!.claims.sub_id);
   }, 60_000);
+
+  it('a removed client and a leaked refresh token are told to receivers; the client\'s streams go with it', async () => {
+    await cliJson(['clients', 'add', '--client-id', 'doomed', '--client-secret', SECRET, '--scope', 'ssf:manage'], cluster.cliEnv);
+    const doomed = await ssfCall(issuer, await ssfToken(issuer, 'doomed', SECRET), 'POST', '/ssf/streams', { delivery: { method: POLL } });
+    expect(doomed.status).toBe(201);
+    await cliJson(['clients', 'remove', 'doomed', '--reason', 'decommissioned'], cluster.cliEnv);
+    const [removed] = await main.waitFor((set) => set.type === SESSION_REVOKED && set.claims.sub_id.id === 'doomed');
+    expect(removed!.claims.sub_id).toEqual({ format: 'opaque', id: 'doomed' });
+    expect(removed!.event).toMatchObject({ initiating_entity: 'admin', reason_admin: { en: 'decommissioned' } });
+    const listed = await fetch(`${issuer}/admin/streams`, { headers: { authorization: `Bearer ${await adminToken()}` } });
+    expect(((await listed.json()) as { streams: Array<{ stream_id: string }> }).streams.map((row) => row.stream_id)).not.toContain(doomed.body.stream_id);
+
+    const { tokens } = await signIn();
+    const leak = await fetch(`${issuer}/leaks`, {
+      method: 'POST', headers: { authorization: `Bearer ${(await tokenRequest(issuer, { grant_type: 'client_credentials', scope: 'admin:emergency' }, ['security', SECRET])).body.access_token as string}`, 'content-type': 'application/json' },
+      body: JSON.stringify([{ token: tokens.refresh_token, type: 'rotor_token', url: 'https://github.com/acme/app', source: 'content' }]),
+    });
+    expect(leak.status).toBe(200);
+    const [leaked] = await main.waitFor((set) => set.type === CREDENTIAL_COMPROMISE && /leaked/.test(JSON.stringify(set.event)));
+    expect(leaked!.event.credential_type).toBe('refresh_token');
+    expect(leaked!.claims.sub_id).toMatchObject({ format: 'iss_sub', iss: issuer });
+  }, 30_000);
 
   it('a receiver not registered with --introspection is not sent events that name people', async () => {
     const rx = await receiver('rs2');
