@@ -5,6 +5,8 @@ import { SWEEP_JOB, deliverJobId, enqueueDelivery } from './ssf-queue.js';
 
 /** A delivery due this long ago without a job in Redis has lost it (an enqueue in flight is younger). */
 const LOST_AFTER_MS = 2000;
+/** How long a delivered record is kept (what `GET /admin/streams` counts as delivered). */
+const KEEP_DELIVERED_MS = 7 * 86_400_000;
 
 export interface SweepDeps {
   stores: SsfStores;
@@ -29,7 +31,8 @@ async function jobAlive(queue: Queue.Queue, jti: string, attempt: number): Promi
  * The sweeper, on every instance's shared schedule: MongoDB says what must be delivered, Redis
  * only when. It writes a missing key-set event, fans out events written without a queue (the
  * CLI) or whose fan-out was cut short, and enqueues again every pending push whose job Redis
- * lost (restarted empty, or every instance killed mid-delivery). Returns what it re-enqueued.
+ * lost (restarted empty, or every instance killed mid-delivery), and forgets deliveries done more
+ * than a week ago (the events stay). Returns what it fanned out and re-enqueued.
  */
 export async function sweep(queue: Queue.Queue, { stores, ensureCatalogEvent, now }: SweepDeps): Promise<{ fannedOut: number; requeued: number }> {
   await ensureCatalogEvent();
@@ -42,11 +45,13 @@ export async function sweep(queue: Queue.Queue, { stores, ensureCatalogEvent, no
   let requeued = 0;
   for (const delivery of await stores.deliveries.pending()) {
     const stream = streams.get(delivery.streamId);
-    if (delivery.method !== 'push' || stream?.status !== 'enabled' || delivery.nextAt.getTime() > due) continue;
+    // The stream's method now, not the delivery's: a stream switched from poll to push gets what it had pending.
+    if (stream?.method !== 'push' || stream.status !== 'enabled' || delivery.nextAt.getTime() > due) continue;
     if (await jobAlive(queue, delivery.jti, delivery.attempts)) continue;
     await enqueueDelivery(queue, delivery.jti, delivery.attempts);
     requeued++;
   }
+  await stores.deliveries.pruneDelivered(new Date(now().getTime() - KEEP_DELIVERED_MS));
   return { fannedOut: events.length, requeued };
 }
 

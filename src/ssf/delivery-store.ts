@@ -112,6 +112,11 @@ export class DeliveryStore {
     return counts;
   }
 
+  /** Forgets deliveries done before `before`; the events themselves stay in the outbox. */
+  async pruneDelivered(before: Date): Promise<void> {
+    await this.#model.deleteMany({ state: 'delivered', deliveredAt: { $lt: before } });
+  }
+
   /** Drops every delivery of a removed stream. */
   async removeOfStream(streamId: string): Promise<void> {
     await this.#model.deleteMany({ streamId });
