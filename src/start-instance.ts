@@ -117,7 +117,7 @@ export async function startInstance(settings: Settings, keyring: Keyring, logger
   const metrics = createMetrics(current, settings.keys, now);
   const ssf = startSsf({
     settings, connection: store.connection, catalogStore: store.catalog, currentCatalog: current, keyring,
-    redis: redis.commands, bullClient: redis.bullClient, registry: metrics.registry, logger,
+    bullClient: redis.bullClient, registry: metrics.registry, logger,
   });
   stops.push(() => ssf.stop());
   securityEvents = ssf.events;

@@ -7,7 +7,7 @@ import type { Stream } from '../ssf/stream-store.js';
 import { checkReceiverUrl, type ReceiverUrlRules } from '../ssf/receiver-url.js';
 import { pushSet, type PushOutcome } from '../ssf/push-set.js';
 import { retryDelayMs } from '../ssf/backoff.js';
-import { DELIVER_JOB, enqueueDelivery, StreamBusyError, type DeliverJob } from './ssf-queue.js';
+import { DELIVER_JOB, deliverJobId, enqueueDelivery, StreamBusyError, type DeliverJob } from './ssf-queue.js';
 
 /** Pushes one instance makes at once, over all streams. */
 const CONCURRENCY = 16;
@@ -38,12 +38,25 @@ async function attempt(deps: DeliverDeps, delivery: Delivery, stream: Stream): P
   return pushSet(url, await deps.sign(event, stream.clientId, delivery.jti), stream.authorizationHeader);
 }
 
+/**
+ * After a push that had failed before succeeds, the receiver is back: its other deliveries
+ * waiting out a backoff are pushed now rather than at their next retry.
+ */
+async function receiverBack(queue: Queue.Queue, deps: DeliverDeps, streamId: string): Promise<void> {
+  for (const waiting of await deps.stores.deliveries.pending(streamId)) {
+    if (waiting.attempts === 0) continue;
+    const job = await queue.getJob(deliverJobId(waiting.jti, waiting.attempts));
+    if (job && await job.isDelayed()) await job.promote().catch(() => undefined);
+  }
+}
+
 /** Records an attempt's outcome in MongoDB first, then enqueues the next attempt if there is one. */
 async function settle(queue: Queue.Queue, deps: DeliverDeps, delivery: Delivery, outcome: PushOutcome): Promise<void> {
   const { deliveries } = deps.stores;
   if (outcome.ok) {
     await deliveries.delivered(delivery.jti);
     deps.onResult?.('delivered');
+    if (delivery.attempts > 0) await receiverBack(queue, deps, delivery.streamId);
     return;
   }
   const attempts = delivery.attempts + 1;

@@ -3,7 +3,6 @@ import { createQueue, type QueueOptions } from './create-queue.js';
 
 export const SSF_QUEUE = 'ssf';
 export const DELIVER_JOB = 'ssf-deliver';
-export const SWEEP_JOB = 'ssf-sweep';
 const BUSY_BACKOFF = 'ssf-busy';
 
 /** What a delivery job carries: the delivery (the SET's `jti`) and which push attempt it makes. */

@@ -1,7 +1,7 @@
 import type Queue from 'bull';
 import type { SsfStores } from '../ssf/ssf-stores.js';
 import { fanOut } from '../ssf/fan-out.js';
-import { SWEEP_JOB, deliverJobId, enqueueDelivery } from './ssf-queue.js';
+import { deliverJobId, enqueueDelivery } from './ssf-queue.js';
 
 /** A delivery due this long ago without a job in Redis has lost it (an enqueue in flight is younger). */
 const LOST_AFTER_MS = 2000;
@@ -15,20 +15,25 @@ export interface SweepDeps {
   now(): Date;
 }
 
-/** Whether a push delivery's job for this attempt is still in Redis, waiting or running. */
+/**
+ * Whether a push delivery's job for this attempt is still in Redis, waiting or running. The
+ * caller asks only about deliveries overdue: a job of theirs still delayed has missed its timer
+ * (Bull's delay timer can go stale across a Redis restart) and is moved to the wait list.
+ */
 async function jobAlive(queue: Queue.Queue, jti: string, attempt: number): Promise<boolean> {
   const job = await queue.getJob(deliverJobId(jti, attempt));
   if (!job) return false;
   const state = await job.getState();
-  if (state === 'completed' || state === 'failed') {
+  if (state === 'completed' || state === 'failed' || state === 'stuck') {
     await job.remove().catch(() => undefined);
     return false;
   }
+  if (state === 'delayed') await job.promote().catch(() => undefined);
   return true;
 }
 
 /**
- * The sweeper, on every instance's shared schedule: MongoDB says what must be delivered, Redis
+ * The sweeper, every `ssf.sweepInterval` on each worker: MongoDB says what must be delivered, Redis
  * only when. It writes a missing key-set event, fans out events written without a queue (the
  * CLI) or whose fan-out was cut short, and enqueues again every pending push whose job Redis
  * lost (restarted empty, or every instance killed mid-delivery), and forgets deliveries done more
@@ -53,9 +58,4 @@ export async function sweep(queue: Queue.Queue, { stores, ensureCatalogEvent, no
   }
   await stores.deliveries.pruneDelivered(new Date(now().getTime() - KEEP_DELIVERED_MS));
   return { fannedOut: events.length, requeued };
-}
-
-/** Runs {@link sweep} as the queue's `ssf-sweep` job, one at a time. */
-export function processSsfSweep(queue: Queue.Queue, deps: SweepDeps): void {
-  void queue.process(SWEEP_JOB, 1, () => sweep(queue, deps));
 }

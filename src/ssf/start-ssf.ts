@@ -24,7 +24,6 @@ export interface SsfDeps {
   /** The catalog this instance serves: its active key signs the SETs. */
   currentCatalog: () => Catalog | undefined;
   keyring: Keyring;
-  redis: Redis;
   bullClient(type: BullConnectionType): Redis;
   registry: Registry;
   logger: Logger;
@@ -62,7 +61,7 @@ export function startSsf(deps: SsfDeps): Ssf {
         stores, sign, rules, maxAttempts: settings.ssf.maxAttempts, retryBase: settings.ssf.retryBase,
         onResult: (result) => attempts.inc({ result }),
         ensureCatalogEvent: () => ensureCatalogEvent(stores.outbox, deps.catalogStore, settings.issuer),
-        now: () => new Date(), redis: deps.redis, sweepInterval: settings.ssf.sweepInterval, logger,
+        now: () => new Date(), sweepInterval: settings.ssf.sweepInterval, logger,
       });
     },
     async adminStreams() {

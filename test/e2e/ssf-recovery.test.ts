@@ -10,7 +10,7 @@ import { startReceiver, ssfCall, ssfToken, type TestReceiver } from '../helpers/
 
 const SECRET = 'a-client-secret-of-at-least-32-characters';
 const SESSION_REVOKED = 'https://schemas.openid.net/secevent/caep/event-type/session-revoked';
-const CONFIG = { ssf: { allowedReceiverHosts: ['127.0.0.1'], maxAttempts: 15, retryBase: '0.25s', sweepInterval: '1s' } };
+const CONFIG = { ssf: { allowedReceiverHosts: ['127.0.0.1'], maxAttempts: 16, retryBase: '0.1s', sweepInterval: '1s' } };
 
 describe('SSF delivery loses nothing: a receiver away, Redis restarted empty', () => {
   let redis: PrivateEngine;
