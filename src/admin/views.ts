@@ -51,3 +51,11 @@ export const chainCheckView = z.object({
 export const clientView = z.looseObject({ client_id: z.string(), public: z.boolean(), createdAt: time }).describe('the client metadata, never its secret');
 
 export const userView = z.object({ sub: z.string(), username: z.string(), roles: z.array(z.string()), disabled: z.boolean() });
+
+export const streamsView = z.object({
+  streams: z.array(z.object({
+    stream_id: z.string(), client_id: z.string().describe('the receiver client that owns it'), method: z.enum(['push', 'poll']),
+    endpoint_url: z.string().describe('push: the receiver\'s URL; poll: where the receiver polls'), status: z.enum(['enabled', 'paused', 'disabled']),
+    delivered: count.describe('delivered in the last 7 days'), pending: count, deadLettered: count.describe('given up after ssf.maxAttempts, or refused by the receiver'),
+  })),
+});

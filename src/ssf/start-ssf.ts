@@ -66,7 +66,7 @@ export function startSsf(deps: SsfDeps): Ssf {
     },
     async adminStreams() {
       const [streams, counts] = await Promise.all([stores.streams.all(), stores.deliveries.counts()]);
-      return streams.map((stream) => adminStreamJson(stream, counts.get(stream.id)));
+      return streams.map((stream) => adminStreamJson(stream, counts.get(stream.id), settings.issuer));
     },
     async stop() {
       stopJobs();

@@ -20,12 +20,12 @@ export function streamJson(stream: Stream, issuer: string): Record<string, unkno
 }
 
 /** A stream as `GET /admin/streams` shows it. */
-export function adminStreamJson(stream: Stream, counts: DeliveryCounts | undefined): Record<string, unknown> {
+export function adminStreamJson(stream: Stream, counts: DeliveryCounts | undefined, issuer: string): Record<string, unknown> {
   return {
     stream_id: stream.id,
     client_id: stream.clientId,
     method: stream.method,
-    endpoint_url: stream.endpointUrl ?? null,
+    endpoint_url: stream.endpointUrl ?? `${issuer}/ssf/poll/${stream.id}`,
     status: stream.status,
     delivered: counts?.delivered ?? 0,
     pending: counts?.pending ?? 0,
