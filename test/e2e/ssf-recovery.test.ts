@@ -19,12 +19,14 @@ describe('SSF delivery loses nothing: a receiver away, Redis restarted empty', (
   let mongodbUri: string;
   let cliEnv: Record<string, string>;
   let rx: TestReceiver;
+  let kek: string;
+  let port: number;
 
   beforeAll(async () => {
     redis = await startPrivateRedis();
     mongodbUri = uniqueMongoUri('ssfrecovery');
-    const kek = newKek();
-    const port = await freePort();
+    kek = newKek();
+    port = await freePort();
     issuer = `http://127.0.0.1:${port}`;
     server = await startServer({ mongodbUri, kek, config: CONFIG, issuer, port, env: { REDIS_URL: redis.url } });
     cliEnv = { MONGODB_URI: mongodbUri, KEK: kek, REDIS_URL: redis.url, ROTOR_CONFIG: writeConfig(CONFIG) };
@@ -77,6 +79,17 @@ describe('SSF delivery loses nothing: a receiver away, Redis restarted empty', (
     await redis.start();
     await rx.up();
     await rx.waitFor((set) => versions.includes(set.event.version as number), 3, 30_000);
+    for (const version of versions) expect(versionsReceived()).toContain(version);
+  }, 60_000);
+
+  it('the only instance killed mid-delivery: the next one delivers every event', async () => {
+    await rx.down();
+    const versions = [await rollover(), await rollover()];
+    await sleep(500);
+    await server.kill();
+    server = await startServer({ mongodbUri, kek, config: CONFIG, issuer, port, env: { REDIS_URL: redis.url } });
+    await rx.up();
+    await rx.waitFor((set) => versions.includes(set.event.version as number), 2, 30_000);
     for (const version of versions) expect(versionsReceived()).toContain(version);
   }, 60_000);
 });
