@@ -30,7 +30,7 @@ import { createThrottle, type Throttle } from './throttle/index.js';
 import type { Catalog } from './keys/catalog.js';
 import { startSsf } from './ssf/start-ssf.js';
 import { ssfRouter } from './ssf/ssf-router.js';
-import { onCatalogWritten } from './ssf/catalog-events.js';
+import { withKeySetEvent } from './ssf/catalog-events.js';
 import type { SecurityEvents } from './ssf/security-events.js';
 
 export class StartupError extends Error {
@@ -93,13 +93,7 @@ export async function startInstance(settings: Settings, keyring: Keyring, logger
   // Set once the transmitter is up: every catalog version written from then on has its key-set
   // event in the outbox before the write returns (the sweeper writes any missed before).
   let securityEvents: SecurityEvents | undefined;
-  const hooks = {
-    ...announce,
-    onCatalogCommitted: async (version: number, revoked: string[], keys: Catalog['keys']) => {
-      await announce.onCatalogCommitted(version, revoked);
-      if (securityEvents) await onCatalogWritten(settings.issuer, securityEvents)(version, revoked, keys).catch((err: Error) => logger.warn('cannot write the key-set event yet; the sweeper will', { version, error: err.message }));
-    },
-  };
+  const hooks = { ...announce, onCatalogCommitted: withKeySetEvent(announce.onCatalogCommitted, settings.issuer, () => securityEvents, logger) };
   const store = await startStore(settings, keyring, hooks).catch((err: Error) => {
     redis.stop();
     throw err;
