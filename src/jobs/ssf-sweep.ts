@@ -7,11 +7,15 @@ import { deliverJobId, enqueueDelivery } from './ssf-queue.js';
 const LOST_AFTER_MS = 2000;
 /** How long a delivered record is kept (what `GET /admin/streams` counts as delivered). */
 const KEEP_DELIVERED_MS = 7 * 86_400_000;
+/** How long events and dead letters are kept: a poll receiver away longer misses what is older. */
+const KEEP_EVENTS_MS = 30 * 86_400_000;
 
 export interface SweepDeps {
   stores: SsfStores;
   /** Writes the newest catalog version's key-set event if it is missing. */
   ensureCatalogEvent(): Promise<void>;
+  /** The key-set event type (`<ISSUER>/secevent/jwks-changed`): those events are never pruned. */
+  keySetType: string;
   now(): Date;
 }
 
@@ -36,10 +40,11 @@ async function jobAlive(queue: Queue.Queue, jti: string, attempt: number): Promi
  * The sweeper, every `ssf.sweepInterval` on each worker: MongoDB says what must be delivered, Redis
  * only when. It writes a missing key-set event, fans out events written without a queue (the
  * CLI) or whose fan-out was cut short, and enqueues again every pending push whose job Redis
- * lost (restarted empty, or every instance killed mid-delivery), and forgets deliveries done more
- * than a week ago (the events stay). Returns what it fanned out and re-enqueued.
+ * lost (restarted empty, or every instance killed mid-delivery). It forgets deliveries done more
+ * than a week ago, and events and dead letters older than 30 days. Returns what it fanned out
+ * and re-enqueued.
  */
-export async function sweep(queue: Queue.Queue, { stores, ensureCatalogEvent, now }: SweepDeps): Promise<{ fannedOut: number; requeued: number }> {
+export async function sweep(queue: Queue.Queue, { stores, ensureCatalogEvent, keySetType, now }: SweepDeps): Promise<{ fannedOut: number; requeued: number }> {
   await ensureCatalogEvent();
   const events = await stores.outbox.notFannedOut();
   for (const event of events) {
@@ -56,6 +61,7 @@ export async function sweep(queue: Queue.Queue, { stores, ensureCatalogEvent, no
     await enqueueDelivery(queue, delivery.jti, delivery.attempts);
     requeued++;
   }
-  await stores.deliveries.pruneDelivered(new Date(now().getTime() - KEEP_DELIVERED_MS));
+  await stores.deliveries.prune(new Date(now().getTime() - KEEP_DELIVERED_MS), new Date(now().getTime() - KEEP_EVENTS_MS));
+  await stores.outbox.prune(new Date(now().getTime() - KEEP_EVENTS_MS), keySetType);
   return { fannedOut: events.length, requeued };
 }

@@ -112,9 +112,10 @@ export class DeliveryStore {
     return counts;
   }
 
-  /** Forgets deliveries done before `before`; the events themselves stay in the outbox. */
-  async pruneDelivered(before: Date): Promise<void> {
-    await this.#model.deleteMany({ state: 'delivered', deliveredAt: { $lt: before } });
+  /** Forgets deliveries done before `delivered`, and dead letters opened before `dead`. */
+  async prune(delivered: Date, dead: Date): Promise<void> {
+    await this.#model.deleteMany({ state: 'delivered', deliveredAt: { $lt: delivered } });
+    await this.#model.deleteMany({ state: 'dead', createdAt: { $lt: dead } });
   }
 
   /** Drops every delivery of a removed stream. */

@@ -60,6 +60,14 @@ export class Outbox {
     return docs.sort((a, b) => a._id.localeCompare(b._id)).slice(0, limit).map(toEvent);
   }
 
+  /**
+   * Forgets events fanned out before `before`, but for `keep` (the key-set events: the sweeper
+   * checks the newest catalog version's, and one written again would be delivered again).
+   */
+  async prune(before: Date, keep: string): Promise<void> {
+    await this.#model.deleteMany({ at: { $lt: before }, fannedOut: true, type: { $ne: keep } });
+  }
+
   async markFannedOut(id: string): Promise<void> {
     await this.#model.updateOne({ _id: id }, { $set: { fannedOut: true } });
   }

@@ -13,6 +13,7 @@ import { openSsfStores, type SsfStores } from './ssf-stores.js';
 import { securityEvents, type SecurityEvents } from './security-events.js';
 import { setSigner, type SignSet } from './set-signer.js';
 import { ensureCatalogEvent } from './catalog-events.js';
+import { jwksChangedType } from './event-types.js';
 import { ssfMetrics } from './ssf-metrics.js';
 import { adminStreamJson } from './stream-view.js';
 import type { ReceiverUrlRules } from './receiver-url.js';
@@ -61,6 +62,7 @@ export function startSsf(deps: SsfDeps): Ssf {
         stores, sign, rules, maxAttempts: settings.ssf.maxAttempts, retryBase: settings.ssf.retryBase,
         onResult: (result) => attempts.inc({ result }),
         ensureCatalogEvent: () => ensureCatalogEvent(stores.outbox, deps.catalogStore, settings.issuer),
+        keySetType: jwksChangedType(settings.issuer),
         now: () => new Date(), sweepInterval: settings.ssf.sweepInterval, logger,
       });
     },
