@@ -12,6 +12,7 @@ import { auditTransitions } from './catalog/audit-transitions.js';
 import { adminRouter } from './admin/admin-router.js';
 import { anonymousRefusals } from './admin/anonymous-refusals.js';
 import { redisReplayStore } from './admin/dpop-replay-store.js';
+import { dpopSettings } from './verifier/dpop-binding.js';
 import { ProviderHolder } from './provider/provider-holder.js';
 import { announceGrant, announcer } from './propagation/catalog-channel.js';
 import { createGrantCache } from './provider/grant-cache.js';
@@ -33,6 +34,11 @@ import { recordJwksFetch } from './readiness/record-jwks-fetch.js';
 import { readUptakeGate } from './readiness/uptake-gate.js';
 import { consoleRouter } from './console/console-router.js';
 import { registerConsoleClient } from './console/console-client.js';
+import type { Catalog } from './keys/catalog.js';
+import { startSsf } from './ssf/start-ssf.js';
+import { ssfRouter } from './ssf/ssf-router.js';
+import { withKeySetEvent } from './ssf/catalog-events.js';
+import type { SecurityEvents } from './ssf/security-events.js';
 
 export class StartupError extends Error {
   readonly code = 'ROTOR_STARTUP';
@@ -51,7 +57,7 @@ const redactUri = (uri: string): string => uri.replace(/\/\/[^@/]*@/, '//***@');
  * MongoDB, with every change other instances must hear of announced on Redis. Rotor's own
  * refusals (a KEK still needed but missing, a root secret gone) pass through as they are.
  */
-async function startStore(settings: Settings, keyring: Keyring, hooks: ReturnType<typeof announcer>): Promise<Store> {
+async function startStore(settings: Settings, keyring: Keyring, hooks: NonNullable<Parameters<typeof openStore>[2]>['hooks']): Promise<Store> {
   // A spent refresh token must be remembered for as long as it could otherwise still be used.
   return openStore(settings.mongodbUri, keyring, { keepSpentSeconds: spentRecordSeconds(settings.tokens), hooks }).catch((err: Error) => {
     if (String((err as { code?: unknown }).code).startsWith('ROTOR_')) throw err;
@@ -90,7 +96,12 @@ export async function startInstance(settings: Settings, keyring: Keyring, logger
   const stops: Stop[] = [];
   const redis = startRedis(settings.redisUrl);
   stops.push(() => redis.stop());
-  const store = await startStore(settings, keyring, announcer(redis.commands, settings.queue.prefix, logger)).catch((err: Error) => {
+  const announce = announcer(redis.commands, settings.queue.prefix, logger);
+  // Set once the transmitter is up: every catalog version written from then on has its key-set
+  // event in the outbox before the write returns (the sweeper writes any missed before).
+  let securityEvents: SecurityEvents | undefined;
+  const hooks = { ...announce, onCatalogCommitted: withKeySetEvent(announce.onCatalogCommitted, settings.issuer, () => securityEvents, logger) };
+  const store = await startStore(settings, keyring, hooks).catch((err: Error) => {
     redis.stop();
     throw err;
   });
@@ -104,6 +115,15 @@ export async function startInstance(settings: Settings, keyring: Keyring, logger
   }
   const readiness = new ReadinessStore(redis.commands, settings.queue.prefix, settings.readiness.window);
   const uptake = settings.keys.activation === 'uptake' ? readUptakeGate(readiness, settings.keys.maxActivationDelay) : undefined;
+  // The transmitter first: a catalog version written from here on has its key-set event at once.
+  const current = (): Catalog | undefined => (holder.loaded ? holder.state.catalog : undefined);
+  const metrics = createMetrics(current, settings.keys, now, async () => (holder.loaded ? readinessReport(holder.state.catalog, await readiness.consumers()) : []));
+  const ssf = startSsf({
+    settings, connection: store.connection, catalogStore: store.catalog, currentCatalog: current, keyring,
+    bullClient: redis.bullClient, registry: metrics.registry, logger,
+  });
+  stops.push(() => ssf.stop());
+  securityEvents = ssf.events;
   // Start-up is where a changed policy comes in: the catalog follows it from here on.
   const { catalog, transitions } = await reconcile(store.catalog, settings.keys, keyring, now, { adopt: true, ...(uptake ? { uptake: await uptake() } : {}) });
   await auditTransitions(controls.audit, 'system:startup', catalog.version, transitions);
@@ -116,21 +136,19 @@ export async function startInstance(settings: Settings, keyring: Keyring, logger
 
   const onAudit = (event: AuditInput): void => void controls.audit.record(event);
   const throttle = startThrottle(settings, redis.commands, logger);
-  const current = () => (holder.loaded ? holder.state.catalog : undefined);
   const events = new JwksEvents(current, settings.events);
   stops.push(() => events.close());
   // Access tokens reported as leaked before this instance started: its listeners hear of them too.
   const repeatReported = (): void => void loadRevokedTokens(redis.commands, settings.queue.prefix, logger).then((tokens) => events.revokeTokens(tokens));
   if (redis.commands.status === 'ready') repeatReported();
   else redis.commands.once('ready', repeatReported);
-  const metrics = createMetrics(current, settings.keys, now, async () => (holder.loaded ? readinessReport(holder.state.catalog, await readiness.consumers()) : []));
   // Revoked here, forgotten everywhere: a grant cached by another instance goes within a message.
   const grantCache = createGrantCache({ onRevoked: (grantId) => void announceGrant(redis.commands, settings.queue.prefix, grantId, logger) });
   const holder = new ProviderHolder({
     settings, adapter: store.adapter, accounts: store.accounts, logger,
     cookieKeys: store.secrets.cookies, refreshSuccessorKey: store.secrets.refreshSuccessors, grantCache,
     onTokenIssued: (kid, type) => metrics.tokensIssued.inc({ kid, type }),
-    onAudit, throttle,
+    onAudit, throttle, recordSecurityEvent: (event) => ssf.events.record(event),
   }, keyring, {
     onSwap: (state, previous) => {
       events.broadcast(state.interim ? { ...state.catalog, version: state.interim } : state.catalog, previous?.catalog);
@@ -158,6 +176,7 @@ export async function startInstance(settings: Settings, keyring: Keyring, logger
       connection: store.connection, catalog: store.catalog, policy: settings.keys, janitorInterval: settings.janitor.interval, keyring,
       audit: controls.audit, anchor: (why) => controls.anchorer.anchor(why), anchorInterval: settings.audit.anchorInterval, metrics, redis: redis.commands, bullClient: redis.bullClient, prefix: settings.queue.prefix, logger, now, uptake,
     }));
+    ssf.startWorker();
   }
 
   let server: Server | undefined;
@@ -166,14 +185,20 @@ export async function startInstance(settings: Settings, keyring: Keyring, logger
       verifyAudit: () => controls.verifyAudit(),
       consumers: () => readiness.consumers(),
       anonymous: anonymousRefusals({ throttle: startAdminThrottle(settings, redis.commands), counter: metrics.adminUnauthenticated, logger }),
+      securityEvents: ssf.events, streams: () => ssf.adminStreams(),
     });
-    const leaks = startLeaks({ settings, holder, store, redis: redis.commands, events, audit: controls.audit, logger });
+    const leaks = startLeaks({ settings, holder, store, redis: redis.commands, events, audit: controls.audit, logger, securityEvents: ssf.events });
+    const streams = ssfRouter({
+      issuer: settings.issuer, stores: ssf.stores, rules: ssf.rules, events: ssf.events, sign: ssf.sign, audit: controls.audit,
+      entitledToSubjects: async (clientId) => (await store.clients.find(clientId))?.introspection_any_client === true,
+      auth: { holder, clients: store.clients, accounts: store.accounts, issuer: settings.issuer, clockSkew: settings.tokens.clockSkew, dpop: dpopSettings({ replay: redisReplayStore(redis.commands, settings.queue.prefix), clockSkewSec: settings.tokens.clockSkew }) },
+    });
     const consoleClient = await registerConsoleClient({
       clients: store.clients, issuer: settings.issuer, secret: store.secrets.consoleClient,
       validate: async (metadata) => void await holder.state.provider.Client.validate(metadata),
     });
     const consoleRoutes = consoleRouter({ settings, redis: redis.commands, clientSecret: String(consoleClient.client_secret), findAccount: (sub) => store.accounts.findBySub(sub), jwks: () => holder.state.localJwks, logger });
-    const app = createApp({ settings, holder, connection: store.connection, redis: redis.commands, accounts: store.accounts, csrfKey: store.secrets.csrf, logger, now, events, metrics, publicMetrics: settings.metrics.port === undefined, admin, leaks, console: consoleRoutes, throttle, onAudit });
+    const app = createApp({ settings, holder, connection: store.connection, redis: redis.commands, accounts: store.accounts, csrfKey: store.secrets.csrf, logger, now, events, metrics, publicMetrics: settings.metrics.port === undefined, admin, leaks, console: consoleRoutes, ssf: streams, throttle, onAudit });
     const http = await startHttp(app, { port: settings.port, holder, policy: settings.keys, jwksMaxAge: settings.jwks.maxAge, https: settings.issuer.startsWith('https:'), now, onJwksServed: recordJwksFetch(readiness, settings.http.proxyHops) });
     server = http.server;
     stops.push(() => http.stop());

@@ -25,6 +25,7 @@ import { approveBody, auditQuery, kidParam, revokeBody, rolloverBody, rotateBody
 import { adminOpenApi } from './openapi.js';
 import { readinessRoute } from './readiness-route.js';
 import type { ConsumerRecord } from '../readiness/readiness-store.js';
+import type { SecurityEvents } from '../ssf/security-events.js';
 
 export interface AdminDeps {
   settings: Settings;
@@ -43,6 +44,10 @@ export interface AdminDeps {
   anonymous: AnonymousRefusals;
   /** The consumers of `/jwks` seen within `readiness.window` (rejects while Redis is down). */
   consumers(): Promise<ConsumerRecord[]>;
+  /** Receivers hear of removed clients and disabled people. */
+  securityEvents?: SecurityEvents;
+  /** Every SSF stream with its delivery counts, for `GET /admin/streams`. */
+  streams?: () => Promise<Record<string, unknown>[]>;
 }
 
 
@@ -153,6 +158,14 @@ export function adminRouter(deps: AdminDeps): Router {
     ctx.body = await deps.verifyAudit();
     await readAudited(principal, 'admin.audit.verify');
   }));
+
+  const { streams } = deps;
+  if (streams) {
+    router.get('/streams', guard('admin:keys', async (ctx, principal) => {
+      ctx.body = { streams: await streams() };
+      await readAudited(principal, 'admin.streams.list');
+    }));
+  }
 
   lifecycleRoutes(router, guard, deps);
 

@@ -24,6 +24,8 @@ export interface AuthenticateDeps {
   clockSkew: number;
   /** How DPoP proofs are checked; its replay store is shared by every instance (Redis). */
   dpop: DpopSettings;
+  /** The audience tokens must be for: `<ISSUER>/admin` unless given (`<ISSUER>/ssf` for the stream API). */
+  audience?: string;
 }
 
 const REALM = 'rotor-admin';
@@ -56,14 +58,14 @@ async function checkBinding(ctx: Context, payload: JWTPayload, token: string, sc
   }
 }
 
-async function verifyToken(token: string, { holder, issuer, clockSkew }: AuthenticateDeps): Promise<JWTPayload> {
+async function verifyToken(token: string, { holder, issuer, clockSkew, audience = `${issuer}/admin` }: AuthenticateDeps): Promise<JWTPayload> {
   try {
-    const { payload } = await jwtVerify(token, holder.state.localJwks, { issuer, audience: `${issuer}/admin`, typ: 'at+jwt', clockTolerance: clockSkew });
+    const { payload } = await jwtVerify(token, holder.state.localJwks, { issuer, audience, typ: 'at+jwt', clockTolerance: clockSkew });
     return payload;
   } catch (err) {
     throw invalidToken(err instanceof errors.JWTExpired ? 'the access token has expired'
       : err instanceof errors.JWKSNoMatchingKey ? 'the access token is signed by a key this server does not publish'
-        : err instanceof errors.JWTClaimValidationFailed ? `the access token is not for the admin API (${err.claim})`
+        : err instanceof errors.JWTClaimValidationFailed ? `the access token is not for this API (${err.claim})`
           : 'the access token is invalid');
   }
 }

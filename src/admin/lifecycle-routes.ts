@@ -11,12 +11,15 @@ import { AdminError } from './admin-error.js';
 import type { AdminPrincipal } from './authenticate.js';
 import type { Guard } from './guard.js';
 import { parseInput } from './parse-input.js';
+import type { SecurityEvents } from '../ssf/security-events.js';
 import { clientIdParam, lifecycleChangeBody, usernameParam } from './lifecycle-schemas.js';
 
 export interface LifecycleRouteDeps {
   clients: ClientStore;
   accounts: AccountStore;
   audit: AuditTrail;
+  /** Receivers hear of removed clients and disabled people (CAEP session-revoked). */
+  securityEvents?: SecurityEvents | undefined;
 }
 
 const SCOPE = 'admin:clients';
@@ -47,7 +50,7 @@ async function answerRefusals(ctx: Context, run: () => Promise<void>): Promise<v
  * of that token. The API can only take access away.
  */
 export function lifecycleRoutes(router: Router, guard: Guard, deps: LifecycleRouteDeps): void {
-  const operations = createLifecycleOperations(deps);
+  const operations = createLifecycleOperations({ ...deps, events: deps.securityEvents });
   const readAudited = async (principal: AdminPrincipal, action: string): Promise<void> => {
     await deps.audit.record({ ...principal.principal, action, outcome: 'ok' });
   };

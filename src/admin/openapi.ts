@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { approveBody, auditQuery, kidParam, revokeBody, rolloverBody, rotateBody } from './schemas.js';
 import { clientIdParam, lifecycleChangeBody, usernameParam } from './lifecycle-schemas.js';
-import { auditEventsView, catalogView, chainCheckView, clientView, doneView, dryRunView, emergencyRequestView, errorView, keyView, pendingView, readinessView, rejectedView, userView } from './views.js';
+import { auditEventsView, catalogView, chainCheckView, clientView, doneView, dryRunView, emergencyRequestView, errorView, keyView, pendingView, readinessView, rejectedView, streamsView, userView } from './views.js';
 
 /** A zod schema as the JSON Schema (2020-12, OpenAPI 3.1's dialect) of what it accepts or answers. */
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
@@ -57,6 +57,7 @@ export function adminOpenApi(issuer: string): Record<string, unknown> {
         delete: { summary: 'Remove a client and delete everything issued to it, at once on every instance', security: clientsSecurity, parameters: [pathParam('id', clientIdParam)], requestBody: body(lifecycleChangeBody), responses: { 200: answer('removed', z.object({ client_id: z.string(), removed: z.literal(true), artifactsDeleted: z.number().int() })), ...errors(400, 401, 403, 404) } },
       },
       '/clients/{id}/rotate-secret': { post: { summary: 'Replace a confidential client\'s secret; the new one is shown once, the old one stops working at once', security: clientsSecurity, parameters: [pathParam('id', clientIdParam)], requestBody: body(lifecycleChangeBody), responses: { 200: answer('the new secret', z.object({ client_id: z.string(), client_secret: z.string() })), ...errors(400, 401, 403, 404, 409) } } },
+      '/streams': { get: { summary: 'Security-event (SSF) streams and their deliveries', security: secured('admin:keys'), responses: { 200: answer('streams', streamsView), ...errors(401, 403) } } },
       '/users': { get: { summary: 'Users with their roles and state', security: clientsSecurity, responses: { 200: answer('users', z.object({ users: z.array(userView) })), ...errors(401, 403) } } },
       '/users/{username}/disable': userToggle('Disable a user and delete their grants, tokens and sessions at once'),
       '/users/{username}/enable': userToggle('Enable a user again (their deleted grants stay deleted)'),

@@ -68,3 +68,11 @@ export const emergencyRequestView = z.object({
 });
 
 export const rejectedView = z.object({ requestId: z.string(), status: z.literal('rejected') });
+
+export const streamsView = z.object({
+  streams: z.array(z.object({
+    stream_id: z.string(), client_id: z.string().describe('the receiver client that owns it'), method: z.enum(['push', 'poll']),
+    endpoint_url: z.string().describe('push: the receiver\'s URL; poll: where the receiver polls'), status: z.enum(['enabled', 'paused', 'disabled']),
+    delivered: count.describe('delivered in the last 7 days'), pending: count, deadLettered: count.describe('given up after ssf.maxAttempts, or refused by the receiver'),
+  })),
+});

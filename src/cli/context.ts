@@ -4,6 +4,9 @@ import type Provider from 'oidc-provider';
 import { loadSettings, type Settings } from '../settings/load-settings.js';
 import { loadKeyring } from '../settings/load-keyring.js';
 import { openStore, type Store } from '../store/open-store.js';
+import { securityEvents, type SecurityEvents } from '../ssf/security-events.js';
+import { openSsfStores } from '../ssf/ssf-stores.js';
+import { onCatalogWritten } from '../ssf/catalog-events.js';
 import type { Keyring } from '../keys/seal.js';
 import { createLogger, type Logger } from '../logging/create-logger.js';
 import { reconcile } from '../catalog/reconcile.js';
@@ -29,6 +32,8 @@ export interface CliContext {
   /** Who the audit log names for what this CLI does. */
   actor: string;
   principal: Principal;
+  /** The outbox: what the CLI does that receivers must hear of is written there (the sweeper delivers it). */
+  securityEvents: SecurityEvents;
 }
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -54,9 +59,13 @@ export async function openContext(json: boolean): Promise<CliContext> {
   }
 
   const { prefix } = settings.queue;
+  let events: SecurityEvents | undefined;
   const store = await openStore(settings.mongodbUri, keyring, {
     hooks: {
-      onCatalogCommitted: (version, revoked) => announce((redis) => announceCatalog(redis, prefix, version, revoked, logger), `catalog version ${version}`),
+      onCatalogCommitted: async (version, revoked, keys) => {
+        await announce((redis) => announceCatalog(redis, prefix, version, revoked, logger), `catalog version ${version}`);
+        if (events) await onCatalogWritten(settings.issuer, events)(version, revoked, keys);
+      },
       onClientChanged: (clientId) => announce((redis) => announceClient(redis, prefix, clientId, logger), `client ${clientId}`),
       onAccountChanged: (sub) => announce((redis) => announceAccount(redis, prefix, sub, logger), `account ${sub}`),
     },
@@ -66,11 +75,12 @@ export async function openContext(json: boolean): Promise<CliContext> {
     throw new CliError(`MongoDB at ${settings.mongodbUri.replace(/\/\/[^@/]*@/, '//***@')} is unreachable: ${err.message}`);
   });
 
+  events = securityEvents(settings.issuer, openSsfStores(store.connection), undefined, logger);
   const actor = `cli:${userInfo().username}@${hostname()}`;
   let controls: Controls | undefined;
   const context: CliContext = {
     settings, keyring, store, logger, json,
-    actor,
+    actor, securityEvents: events,
     principal: { actor },
     controls() {
       controls ??= createControls(settings, store, keyring, logger, () => new Date());

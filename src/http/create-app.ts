@@ -35,17 +35,19 @@ export interface AppDeps {
   leaks: Router;
   /** The security team's console under `/console`. */
   console: Router;
+  /** The SSF transmitter: `/.well-known/ssf-configuration` and `/ssf/...`. */
+  ssf: Router;
   /** Throttles failed sign-ins; lock-outs are audited through `onAudit`. */
   throttle: Throttle;
   onAudit: (event: AuditInput) => void;
 }
 
 /** Paths Rotor answers itself; everything else belongs to oidc-provider. */
-const OWN_PATHS = /^\/(?:jwks(?:\/events)?|healthz|readyz|metrics|leaks|admin(?:\/.*)?|console(?:\/.*)?|interaction\/.*)$/;
+const OWN_PATHS = /^\/(?:jwks(?:\/events)?|healthz|readyz|metrics|leaks|admin(?:\/.*)?|console(?:\/.*)?|ssf\/.*|\.well-known\/ssf-configuration|interaction\/.*)$/;
 
 /**
  * The Koa app: Rotor's own routes (health, JWKS and its events, metrics, admin API,
- * leak reports, interactions); every other request goes straight to the oidc-provider of the current catalog
+ * leak reports, security-event streams, interactions); every other request goes straight to the oidc-provider of the current catalog
  * version, past Rotor's routers, since the token endpoint is the hot path.
  */
 export function createApp(deps: AppDeps): Koa {
@@ -68,6 +70,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(deps.admin.routes()).use(deps.admin.allowedMethods());
   app.use(deps.leaks.routes()).use(deps.leaks.allowedMethods());
   app.use(deps.console.routes()).use(deps.console.allowedMethods());
+  app.use(deps.ssf.routes()).use(deps.ssf.allowedMethods());
 
   const loginThrottle = createLoginThrottle({ throttle: deps.throttle, onAudit: deps.onAudit, now: deps.now });
   const interactions = interactionRouter({ provider: () => holder.state.provider, accounts: deps.accounts, csrfKey: deps.csrfKey, logger, loginThrottle });

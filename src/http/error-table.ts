@@ -1,8 +1,9 @@
 import type { CatalogErrorCode } from '../catalog/operation-error.js';
 import type { LifecycleErrorCode } from '../lifecycle/lifecycle-error.js';
+import type { SsfErrorCode } from '../ssf/ssf-error.js';
 
 /** Every refusal code the domain can answer with over HTTP. */
-export type DomainErrorCode = CatalogErrorCode | LifecycleErrorCode;
+export type DomainErrorCode = CatalogErrorCode | LifecycleErrorCode | SsfErrorCode;
 
 export interface HttpError {
   status: number;
@@ -37,6 +38,12 @@ const TABLE: Record<DomainErrorCode, HttpError> = {
   ROTOR_PUBLIC_CLIENT: conflict,
   ROTOR_REQUEST_EXPIRED: { status: 410, error: 'expired' },
   ROTOR_ROTATION_TOO_SOON: { status: 429, error: 'too_many_requests' },
+  ROTOR_SSF_UNKNOWN_STREAM: notFound,
+  ROTOR_SSF_BAD_ENDPOINT: badRequest,
+  ROTOR_SSF_HOST_NOT_ALLOWED: badRequest,
+  ROTOR_SSF_UNKNOWN_EVENT_TYPE: badRequest,
+  ROTOR_SSF_WRONG_METHOD: badRequest,
+  ROTOR_SSF_BODY_TOO_LARGE: { status: 413, error: 'invalid_request' },
 };
 
 /** The HTTP answer to a domain refusal. */

@@ -7,14 +7,16 @@ export interface QueueOptions {
   createClient: (type: 'client' | 'subscriber' | 'bclient') => Redis;
   prefix: string;
   logger: Logger;
+  /** Named backoff strategies jobs of this queue may use (Bull's `settings.backoffStrategies`). */
+  backoffStrategies?: Record<string, (attemptsMade: number, err: Error) => number>;
 }
 
 /**
  * A Bull queue on the instance's shared Redis connections. Redis errors are logged, never
  * thrown at the process: a Redis outage delays jobs, it must not take token issuance down with it.
  */
-export function createQueue(name: string, { createClient, prefix, logger }: QueueOptions): Queue.Queue {
-  const queue = new Queue(name, { prefix, createClient });
+export function createQueue(name: string, { createClient, prefix, logger, backoffStrategies }: QueueOptions): Queue.Queue {
+  const queue = new Queue(name, { prefix, createClient, ...(backoffStrategies ? { settings: { backoffStrategies } } : {}) });
   let lastError = '';
   queue.on('error', (err: Error) => {
     // ioredis repeats the same error on every reconnect attempt: log each distinct one once.

@@ -7,6 +7,8 @@ import { revokeGrantArtifacts } from '../provider/create-provider.js';
 import type { ClientStore } from '../store/client-store.js';
 import { grantIdsOf } from '../store/grants-of.js';
 import type { RevokedToken } from '../propagation/catalog-channel.js';
+import type { SecurityEvents } from '../ssf/security-events.js';
+import { credentialCompromise, subjectOf, type CredentialType } from '../ssf/security-event.js';
 
 export interface LeakEffectDeps {
   holder: ProviderHolder;
@@ -15,6 +17,8 @@ export interface LeakEffectDeps {
   issuer: string;
   /** Tells every instance's `/jwks/events` listeners that these access tokens are revoked. */
   announce(tokens: RevokedToken[]): Promise<void>;
+  /** Tells SSF receivers (RISC credential-compromise), before the report is answered. */
+  events?: SecurityEvents | undefined;
 }
 
 /** What a report of one token did: `effect` names it, `target` what it touched (never the token). */
@@ -37,12 +41,18 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
  * does nothing. The token's kind comes from its form, never from the reporter's `type`.
  */
 export function leakEffects(deps: LeakEffectDeps) {
-  const { holder } = deps;
+  const { holder, events } = deps;
+  const REASON = 'the credential was reported as leaked';
+  const compromised = async (type: CredentialType, person: unknown, clientId: unknown, token?: { jti: string; exp: number }): Promise<void> => {
+    const subject = events && subjectOf(events.issuer, typeof person === 'string' ? person : undefined, typeof clientId === 'string' ? clientId : undefined);
+    if (events && subject) await events.record(credentialCompromise(subject, type, REASON, token));
+  };
 
   async function refreshToken(token: string): Promise<LeakOutcome> {
     const found = await holder.state.provider.RefreshToken.find(token);
     if (!found?.grantId) return { kind: 'refresh_token', live: false };
     await revokeGrantArtifacts(holder.state.provider, found.grantId);
+    await compromised('refresh_token', found.accountId, found.clientId);
     return { kind: 'refresh_token', live: true, effect: 'grant.revoke', target: found.grantId, grants: 1 };
   }
 
@@ -50,6 +60,7 @@ export function leakEffects(deps: LeakEffectDeps) {
     const clientId = await deps.clients.findBySecret(token);
     if (!clientId) return { kind: 'client_secret', live: false };
     await deps.clients.disableSecret(clientId);
+    await compromised('client_secret', undefined, clientId);
     return { kind: 'client_secret', live: true, effect: 'client_secret.disable', target: clientId };
   }
 
@@ -71,6 +82,7 @@ export function leakEffects(deps: LeakEffectDeps) {
       grants = ids.length;
     }
     await deps.announce([{ jti, exp }]);
+    await compromised('access_token', sub !== clientId ? sub : undefined, clientId, { jti, exp });
     return { kind: 'access_token', live: true, effect: 'access_token.revoke', target: jti, grants };
   }
 

@@ -13,6 +13,7 @@ import { dpopSettings } from '../verifier/dpop-binding.js';
 import { leakEffects } from './leak-effects.js';
 import { reporterSignatures } from './reporter-signature.js';
 import { leaksRouter } from './leaks-route.js';
+import type { SecurityEvents } from '../ssf/security-events.js';
 
 export interface LeaksDeps {
   settings: Settings;
@@ -22,6 +23,7 @@ export interface LeaksDeps {
   events: JwksEvents;
   audit: AuditTrail;
   logger: Logger;
+  securityEvents?: SecurityEvents;
 }
 
 /**
@@ -29,7 +31,7 @@ export interface LeaksDeps {
  * Redis (per instance while it is down), admin tokens as the admin API checks them, and revoked
  * access tokens told to this instance's listeners at once and to every other one over Redis.
  */
-export function startLeaks({ settings, holder, store, redis, events, audit, logger }: LeaksDeps): Router {
+export function startLeaks({ settings, holder, store, redis, events, audit, logger, securityEvents }: LeaksDeps): Router {
   const prefix = settings.queue.prefix;
   return leaksRouter({
     admin: {
@@ -38,7 +40,7 @@ export function startLeaks({ settings, holder, store, redis, events, audit, logg
     },
     checkSignature: reporterSignatures(settings.leaks.reporters, redisReplayStore(redis, prefix, 'leaks')),
     handle: leakEffects({
-      holder, clients: store.clients, connection: store.connection, issuer: settings.issuer,
+      holder, clients: store.clients, connection: store.connection, issuer: settings.issuer, events: securityEvents,
       announce: async (tokens) => {
         events.revokeTokens(tokens);
         await Promise.all([announceRevokedTokens(redis, prefix, tokens, logger), rememberRevokedTokens(redis, prefix, tokens, logger)]);

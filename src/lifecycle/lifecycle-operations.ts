@@ -5,11 +5,15 @@ import type { Principal } from '../audit/principal.js';
 import type { Account, AccountStore, Role } from '../store/account-store.js';
 import type { ClientStore } from '../store/client-store.js';
 import { asLifecycleError } from './lifecycle-error.js';
+import type { SecurityEvents } from '../ssf/security-events.js';
+import { sessionRevoked } from '../ssf/security-event.js';
 
 export interface LifecycleDeps {
   clients: ClientStore;
   accounts: AccountStore;
   audit: AuditTrail;
+  /** Where a removed client and a person's revoked sessions are told to receivers (CAEP session-revoked). */
+  events?: SecurityEvents | undefined;
 }
 
 type Detail = AuditInput['detail'];
@@ -19,7 +23,7 @@ type Detail = AuditInput['detail'];
  * event naming the principal — `ok`, or `refused` with the reason's code — and never the secret
  * or the password involved. Refusals are thrown as {@link LifecycleError}s.
  */
-export function createLifecycleOperations({ clients, accounts, audit }: LifecycleDeps) {
+export function createLifecycleOperations({ clients, accounts, audit, events }: LifecycleDeps) {
   async function audited<T>(by: Principal, action: string, target: string, reason: string | undefined, work: () => Promise<T>, detail: (result: T) => Detail = () => undefined): Promise<T> {
     let result: T;
     try {
@@ -34,6 +38,10 @@ export function createLifecycleOperations({ clients, accounts, audit }: Lifecycl
     return result;
   }
   const sub = (account: Account): Detail => ({ sub: account.sub });
+  /** Tells receivers that a person's sessions are gone (written before the operation returns). */
+  const personRevoked = async (account: Account, reason: string): Promise<void> => {
+    if (events) await events.record(sessionRevoked({ format: 'iss_sub', iss: events.issuer, sub: account.sub }, 'admin', reason));
+  };
 
   return {
     /** Registers a client oidc-provider has validated. */
@@ -45,8 +53,14 @@ export function createLifecycleOperations({ clients, accounts, audit }: Lifecycl
     })),
 
     /** Removes a client and everything issued to it. */
-    removeClient: (by: Principal, clientId: string, reason?: string) =>
-      audited(by, 'clients.remove', clientId, reason, () => clients.remove(clientId), (result) => ({ artifactsDeleted: result.artifacts })),
+    removeClient: async (by: Principal, clientId: string, reason?: string) => {
+      const result = await audited(by, 'clients.remove', clientId, reason, () => clients.remove(clientId), (removed) => ({ artifactsDeleted: removed.artifacts }));
+      if (events) {
+        await events.forgetClient(clientId);
+        await events.record(sessionRevoked({ format: 'opaque', id: clientId }, 'admin', reason ?? 'the client was removed'));
+      }
+      return result;
+    },
 
     /** Replaces a client's secret with a generated one, returned once. */
     rotateClientSecret: (by: Principal, clientId: string, reason?: string): Promise<string> =>
@@ -56,12 +70,18 @@ export function createLifecycleOperations({ clients, accounts, audit }: Lifecycl
       audited(by, 'users.add', username, undefined, () => accounts.add(username, password, roles), (account) => ({ sub: account.sub, roles: account.roles })),
 
     /** Disables (deleting the person's grants, tokens and sessions) or enables an account. */
-    setUserDisabled: (by: Principal, username: string, disabled: boolean, reason?: string) =>
-      audited(by, disabled ? 'users.disable' : 'users.enable', username, reason, () => accounts.setDisabled(username, disabled), (result) => ({ sub: result.account.sub, artifactsDeleted: result.artifacts })),
+    setUserDisabled: async (by: Principal, username: string, disabled: boolean, reason?: string) => {
+      const result = await audited(by, disabled ? 'users.disable' : 'users.enable', username, reason, () => accounts.setDisabled(username, disabled), (done) => ({ sub: done.account.sub, artifactsDeleted: done.artifacts }));
+      if (disabled) await personRevoked(result.account, reason ?? 'the account was disabled');
+      return result;
+    },
 
     /** Sets a new password, deleting the person's grants, tokens and sessions. */
-    setUserPassword: (by: Principal, username: string, password: string, reason?: string) =>
-      audited(by, 'users.set_password', username, reason, () => accounts.setPassword(username, password), (result) => ({ sub: result.account.sub, artifactsDeleted: result.artifacts })),
+    setUserPassword: async (by: Principal, username: string, password: string, reason?: string) => {
+      const result = await audited(by, 'users.set_password', username, reason, () => accounts.setPassword(username, password), (done) => ({ sub: done.account.sub, artifactsDeleted: done.artifacts }));
+      await personRevoked(result.account, reason ?? 'the password was reset');
+      return result;
+    },
 
     grantRole: (by: Principal, username: string, role: Role, reason?: string): Promise<Account> =>
       audited(by, 'users.grant_role', username, reason, () => accounts.grantRole(username, role), (account) => ({ sub: account.sub, role })),

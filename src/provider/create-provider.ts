@@ -16,6 +16,8 @@ import { clientAuthThrottle, lockAwareClientAdapter } from './client-auth-thrott
 import { prefixRefreshTokens, successorRefreshToken } from './refresh-token-prefix.js';
 import { createGrantCache, type GrantCache } from './grant-cache.js';
 import { isChainingAdapter, REFRESH_REPLAY, refreshRotationAdapter } from './refresh-rotation.js';
+import { collectSecurityEvents, writeSecurityEvents } from './security-event-sources.js';
+import type { SecurityEvent } from '../ssf/security-event.js';
 
 export interface ProviderDeps {
   settings: Settings;
@@ -36,6 +38,8 @@ export interface ProviderDeps {
   refreshSuccessorKey: Buffer;
   /** The instance's cache of the grants refreshes read; a provider of its own when absent (the CLI). */
   grantCache?: GrantCache;
+  /** Writes a security event (logout, grant revocation, refresh-token reuse) to the outbox; awaited before the answer. */
+  recordSecurityEvent?: (event: SecurityEvent) => Promise<void>;
 }
 
 /** Keys for oidc-provider: the signers first (one per algorithm), then verify-only keys. */
@@ -113,7 +117,7 @@ async function expiresWithSession(_ctx: KoaContextWithOIDC, source: { scopes: Se
  * (storage, cookie keys derived from the KEK), so any instance serves any request.
  */
 export function createProvider(deps: ProviderDeps, keys: ProviderKeys): Provider {
-  const { settings, accounts, cookieKeys, logger, onTokenIssued, onAudit, throttle, refreshSuccessorKey } = deps;
+  const { settings, accounts, cookieKeys, logger, onTokenIssued, onAudit, throttle, refreshSuccessorKey, recordSecurityEvent } = deps;
   const configuration: Configuration = {
     adapter: providerAdapter(deps),
     jwks: { keys: keys.jwks as never },
@@ -178,12 +182,14 @@ export function createProvider(deps: ProviderDeps, keys: ProviderKeys): Provider
     const reuse = ctx.oidc.route === 'token';
     onAudit?.({ actor: ctx.oidc.client ? `client:${ctx.oidc.client.clientId}` : 'unknown', action: reuse ? 'refresh_token.reuse' : 'grant.revoke', target: grantId, outcome: 'ok', detail: { route: String(ctx.oidc.route) } });
   });
+  if (recordSecurityEvent) collectSecurityEvents(provider, settings.issuer);
   // A dependency outage is a 503 the client may retry, not a bug of ours (a 500). A single-use
   // artifact spent twice at once (the adapter marks the request) revokes its grant, as reuse does.
   provider.use(async (ctx, next) => {
     await next();
     const doubleSpent = ctx.state[DOUBLE_SPEND] as string | undefined;
     if (doubleSpent) await revokeGrant(provider, ctx as KoaContextWithOIDC, doubleSpent);
+    if (recordSecurityEvent) await writeSecurityEvents(ctx as KoaContextWithOIDC, recordSecurityEvent);
     const replayed = ctx.state[REFRESH_REPLAY] as string | undefined;
     const client = (ctx as KoaContextWithOIDC).oidc?.client?.clientId;
     if (replayed && ctx.status === 200) onAudit?.({ actor: client ? `client:${client}` : 'unknown', action: 'refresh_token.replay', target: replayed, outcome: 'ok', detail: { graceSeconds: settings.tokens.refreshReuseGrace } });

@@ -4,6 +4,8 @@ import type { Settings } from '../settings/load-settings.js';
 import type { Account } from '../store/account-store.js';
 
 export const ADMIN_SCOPES = ['admin:keys', 'admin:emergency', 'admin:audit', 'admin:clients'] as const;
+/** The stream API's scope (audience `<ISSUER>/ssf`): a receiver client managing its own SSF streams. */
+export const SSF_SCOPES = ['ssf:manage'] as const;
 
 /** The scopes each role opens to a person; a scope no role lists is never a person's. */
 const ROLE_SCOPES: Record<Account['roles'][number], readonly string[]> = {
@@ -18,7 +20,7 @@ export interface AccessTokenSigner {
 
 /** Every scope a client may register: OpenID ones, then those of each resource server. */
 export function supportedScopes(settings: Settings): string[] {
-  const scopes = ['openid', 'offline_access', 'profile', ...settings.defaultResource.scope.split(' '), ...ADMIN_SCOPES];
+  const scopes = ['openid', 'offline_access', 'profile', ...settings.defaultResource.scope.split(' '), ...ADMIN_SCOPES, ...SSF_SCOPES];
   for (const server of Object.values(settings.resourceServers)) scopes.push(...server.scope.split(' '));
   return [...new Set(scopes)];
 }
@@ -59,7 +61,8 @@ function refuseUnregistered(ctx: KoaContextWithOIDC, resourceScopes: readonly st
 
 /**
  * Resource indicators (RFC 8707): which audience a token is for and how it is signed.
- * `<ISSUER>/api` is the default resource, `<ISSUER>/admin` is Rotor's own admin API, the rest
+ * `<ISSUER>/api` is the default resource, `<ISSUER>/admin` is Rotor's own admin API,
+ * `<ISSUER>/ssf` its security-event stream API (`ssf:manage`, clients only), the rest
  * come from the `resourceServers` setting. A request for OpenID scopes only gets an opaque
  * token for the userinfo endpoint.
  *
@@ -72,6 +75,7 @@ function refuseUnregistered(ctx: KoaContextWithOIDC, resourceScopes: readonly st
 export function resourceIndicators(settings: Settings, signer: AccessTokenSigner, findAccount: (sub: string) => Promise<Account | undefined>) {
   const api = `${settings.issuer}/api`;
   const admin = `${settings.issuer}/admin`;
+  const ssf = `${settings.issuer}/ssf`;
   const apiScopeList = settings.defaultResource.scope.split(' ');
   const apiScopes = new Set(apiScopeList);
   // Each configured resource's scopes, split once per provider rather than on every request.
@@ -101,6 +105,7 @@ export function resourceIndicators(settings: Settings, signer: AccessTokenSigner
       if (oneOf) return oneOf;
       const scopes = requestedScopes(ctx);
       if (scopes.some((scope) => scope.startsWith('admin:'))) return admin;
+      if (scopes.some((scope) => scope.startsWith('ssf:'))) return ssf;
       if (actsForItself(ctx)) return api;
       if (scopes.some((scope) => apiScopes.has(scope))) return api;
       return undefined;
@@ -111,6 +116,8 @@ export function resourceIndicators(settings: Settings, signer: AccessTokenSigner
     async getResourceServerInfo(ctx: KoaContextWithOIDC, indicator: string, client: Client): Promise<ResourceServer> {
       if (indicator === api) return info(refuseUnregistered(ctx, apiScopeList, registeredScopes(apiScopeList, client)));
       if (indicator === admin) return info(refuseUnregistered(ctx, ADMIN_SCOPES, await adminScopes(ctx, client)));
+      // A receiver manages its streams for itself: never a person's scope.
+      if (indicator === ssf) return info(refuseUnregistered(ctx, SSF_SCOPES, actsForItself(ctx) ? registeredScopes(SSF_SCOPES, client) : []));
       const server = configured.get(indicator);
       if (server) return info(refuseUnregistered(ctx, server.scopes, registeredScopes(server.scopes, client)), server.ttl);
       throw new errors.InvalidTarget(`unknown resource indicator: ${indicator}`);

@@ -42,6 +42,8 @@ export interface Settings {
   audit: { anchorFile: string; anchorInterval: number };
   /** `reporters`: PEM EC P-256 public keys by key id, checked at start-up. */
   leaks: { reporters: Record<string, string> };
+  /** Security events (SSF): where push may deliver, retries, and the sweeper's interval (seconds). */
+  ssf: { allowedReceiverHosts: string[]; maxAttempts: number; retryBase: number; sweepInterval: number };
 }
 
 type RawEnv = Record<string, string | undefined>;

@@ -122,6 +122,16 @@ export const fileSchema = z.strictObject({
     /** Leak reporters' public keys by key id (`Github-Public-Key-Identifier`): they sign `POST /leaks`. */
     reporters: z.record(z.string().min(1).max(200), p256PublicKey).default({}),
   }).prefault({}),
+  ssf: z.strictObject({
+    /** Host names push streams may deliver to (exact, case-insensitive); none by default: push is off until the operator names hosts. */
+    allowedReceiverHosts: z.array(z.string().min(1).max(253).regex(/^[A-Za-z0-9.:[\]-]+$/, 'must be a host name or address').transform((host) => host.toLowerCase())).default([]),
+    /** Push attempts per event and stream before it is dead-lettered. */
+    maxAttempts: z.number().int().min(1).max(100).default(10),
+    /** The first retry's delay; each further one doubles (capped at 1h), with jitter. */
+    retryBase: duration.pipe(z.number().min(0.05, 'must be at least 50ms').max(3600, 'must be at most 1h')).default(2),
+    /** How often the sweeper re-enqueues what Redis lost and fans out events written without a queue (CLI). */
+    sweepInterval: duration.pipe(z.number().min(0.2, 'must be at least 200ms').max(3600, 'must be at most 1h')).default(10),
+  }).prefault({}),
 });
 
 export type FileConfig = z.infer<typeof fileSchema>;

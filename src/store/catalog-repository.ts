@@ -64,15 +64,15 @@ export class CatalogRepository implements CatalogStore {
   readonly #model: Model<CatalogDoc>;
   #newestSeen = 0;
 
-  readonly #onCommitted: ((version: number, revoked: string[]) => Promise<void>) | undefined;
+  readonly #onCommitted: ((version: number, revoked: string[], keys: KeyRecord[]) => Promise<void>) | undefined;
 
   /**
-   * `onCommitted` is called with each version this repository writes and the kids it holds as
-   * revoked, right after the write and before the previous version is emptied, so other
+   * `onCommitted` is called with each version this repository writes, the kids it holds as
+   * revoked and its keys, right after the write and before the previous version is emptied, so other
    * instances hear of it (and drop revoked keys) as early as possible. Wired to the Redis
    * announcement; it must not throw.
    */
-  constructor(connection: Connection, hooks: { onCommitted?: (version: number, revoked: string[]) => Promise<void> } = {}) {
+  constructor(connection: Connection, hooks: { onCommitted?: (version: number, revoked: string[], keys: KeyRecord[]) => Promise<void> } = {}) {
     this.#onCommitted = hooks.onCommitted;
     this.#model = (connection.models.KeyCatalog as Model<CatalogDoc> | undefined) ?? connection.model<CatalogDoc>('KeyCatalog', catalogDocSchema, 'key_catalog');
   }
@@ -146,7 +146,7 @@ export class CatalogRepository implements CatalogStore {
       throw err;
     }
     this.#newestSeen = version;
-    await this.#onCommitted?.(version, keys.filter((key) => key.state === 'revoked').map((key) => key.kid));
+    await this.#onCommitted?.(version, keys.filter((key) => key.state === 'revoked').map((key) => key.kid), keys);
     if (expected > 0) await this.#model.updateOne({ _id: idFor(expected) }, { $set: { keys: [], superseded: true } });
     return { version, keys };
   }

@@ -1,6 +1,7 @@
 import type { Adapter } from 'oidc-provider';
 import type { Connection } from 'mongoose';
 import type { Keyring } from '../keys/seal.js';
+import type { KeyRecord } from '../keys/catalog.js';
 import { deploymentSecrets, type DeploymentSecrets } from '../keys/deployment-secrets.js';
 import { checkKeyringCovers } from '../keys/keyring-coverage.js';
 import { connectStore } from './connect.js';
@@ -33,7 +34,7 @@ export interface Store {
 
 /** What other instances must hear of at once (wired to the Redis announcements). */
 export interface StoreHooks {
-  onCatalogCommitted?: (version: number, revoked: string[]) => Promise<void>;
+  onCatalogCommitted?: (version: number, revoked: string[], keys: KeyRecord[]) => Promise<void>;
   onClientChanged?: (clientId: string) => Promise<void>;
   onAccountChanged?: (sub: string) => Promise<void>;
 }
