@@ -45,12 +45,13 @@ const seconds = (at: Date): number => Math.floor(at.getTime() / 1000);
  */
 export function refreshRotationAdapter(inner: ChainingAdapter, { graceMs, successorOf, now = Date.now }: RefreshRotationOptions): Adapter {
   /** When a token was spent: when its successor was stored. */
-  const spentAt = (id: string): Promise<Date | undefined> => inner.storedAt(successorOf(id));
+  const spentAt = async (id: string): Promise<Date | undefined> => (await inner.storedAt(successorOf(id)))?.at;
+  /** A replay is honoured while the successor is live (not revoked), recent and unspent. */
   const replayAllowed = async (id: string): Promise<boolean> => {
     if (graceMs <= 0) return false;
     const successor = successorOf(id);
-    const [spent, successorSpent] = await Promise.all([inner.storedAt(successor), spentAt(successor)]);
-    return spent !== undefined && now() - spent.getTime() < graceMs && successorSpent === undefined;
+    const [stored, successorSpent] = await Promise.all([inner.storedAt(successor), spentAt(successor)]);
+    return stored !== undefined && !stored.revoked && now() - stored.at.getTime() < graceMs && successorSpent === undefined;
   };
 
   return {

@@ -69,6 +69,15 @@ const LIFTED_FIELDS = ['grantId', 'clientId', 'accountId', 'uid', 'userCode'] as
  */
 const SAVED_AGAIN_KINDS: ReadonlySet<string> = new Set(['Session', 'Interaction', 'Grant', 'DeviceCode', 'BackchannelAuthenticationRequest']);
 
+/**
+ * What a revoked refresh token leaves until it expires: its key, with nothing that opens or
+ * describes it. It is never found again, but a refresh still in flight with its predecessor
+ * finds the key taken and is refused as reuse, as it would have been before the revocation;
+ * deleting it would let that refresh store the successor anew. The janitor deletes it when it
+ * expires, and its predecessor, which expires no later, with it.
+ */
+const TOMBSTONE = { $set: { payload: '{}' }, $unset: { sealed: 1 } };
+
 /** Set on the request when a single-use artifact was spent twice at once; create-provider revokes its grant. */
 export const DOUBLE_SPEND = 'rotorDoubleSpentGrant';
 
@@ -81,8 +90,8 @@ export const DOUBLE_SPEND = 'rotorDoubleSpentGrant';
 export interface ChainingAdapter extends Adapter {
   /** Stores a new artifact; false, storing nothing, when one is already stored under this value. */
   insert(id: string, payload: AdapterPayload, expiresIn: number): Promise<boolean>;
-  /** When the artifact with this value was inserted, if one is stored (expired or not). */
-  storedAt(id: string): Promise<Date | undefined>;
+  /** When the artifact with this value was inserted, if one is stored (expired or not), and whether it was revoked since. */
+  storedAt(id: string): Promise<{ at: Date; revoked: boolean } | undefined>;
 }
 
 export interface MongoAdapterOptions {
@@ -168,9 +177,9 @@ export class MongoAdapter implements ChainingAdapter {
     }
   }
 
-  async storedAt(id: string): Promise<Date | undefined> {
-    const doc = await this.#model.findById(this.#bearer.hash(id), { createdAt: 1 }).lean();
-    return doc ? (doc.createdAt ?? new Date(0)) : undefined;
+  async storedAt(id: string): Promise<{ at: Date; revoked: boolean } | undefined> {
+    const doc = await this.#model.findById(this.#bearer.hash(id), { createdAt: 1, sealed: 1 }).lean();
+    return doc ? { at: doc.createdAt ?? new Date(0), revoked: !doc.sealed } : undefined;
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
@@ -209,11 +218,14 @@ export class MongoAdapter implements ChainingAdapter {
   }
 
   async destroy(id: string): Promise<void> {
-    await this.#model.deleteOne({ _id: this.#bearer.hash(id) });
+    const storedId = this.#bearer.hash(id);
+    if (this.#kind === 'RefreshToken') await this.#model.updateOne({ _id: storedId }, TOMBSTONE);
+    else await this.#model.deleteOne({ _id: storedId });
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
-    await this.#model.deleteMany({ grantId });
+    if (this.#kind === 'RefreshToken') await this.#model.updateMany({ grantId }, TOMBSTONE);
+    else await this.#model.deleteMany({ grantId });
   }
 }
 

@@ -306,9 +306,10 @@ describe('bearer values at rest', () => {
     await expect(refresh.insert(value, { jti: value, grantId: 'first' }, HOUR)).resolves.toBe(true);
     await expect(refresh.insert(value, { jti: value, grantId: 'second' }, HOUR)).resolves.toBe(false);
     await expect(refresh.find(value)).resolves.toEqual({ jti: value, grantId: 'first' });
-    const at = await refresh.storedAt(value);
-    expect(at!.getTime()).toBeGreaterThanOrEqual(before - 1000);
-    expect(at!.getTime()).toBeLessThanOrEqual(Date.now());
+    const stored = await refresh.storedAt(value);
+    expect(stored!.revoked).toBe(false);
+    expect(stored!.at.getTime()).toBeGreaterThanOrEqual(before - 1000);
+    expect(stored!.at.getTime()).toBeLessThanOrEqual(Date.now());
     // Spent by its successor's insert, never by a record of its own.
     await expect(refresh.consume(value)).rejects.toThrow(/successor/);
   });
@@ -344,7 +345,25 @@ describe('bearer values at rest', () => {
     await raw.insertOne({ _id: legacy, payload: JSON.stringify({ jti: legacy, grantId }), grantId } as never);
     await expect(refresh.find(legacy)).resolves.toBeUndefined();
     await refresh.revokeByGrantId(grantId);
-    expect(await raw.countDocuments({ _id: legacy } as object)).toBe(0);
+    // A revoked refresh token keeps its key until it expires, and nothing else.
+    expect(await raw.findOne({ _id: legacy } as object)).toEqual({ _id: legacy, payload: '{}', grantId });
+  });
+
+  it('a revoked or destroyed refresh token leaves only its key: never found, still taken, reported revoked', async () => {
+    const refresh = store.adapter('RefreshToken') as ChainingAdapter;
+    const [revoked, destroyed, grantId] = [id(), id(), id()];
+    await refresh.upsert(revoked, { jti: revoked, grantId }, HOUR);
+    await refresh.upsert(destroyed, { jti: destroyed, grantId: id() }, HOUR);
+    await refresh.revokeByGrantId(grantId);
+    await refresh.destroy(destroyed);
+    for (const value of [revoked, destroyed]) {
+      await expect(refresh.find(value)).resolves.toBeUndefined();
+      await expect(refresh.insert(value, { jti: value, grantId }, HOUR)).resolves.toBe(false);
+      await expect(refresh.storedAt(value)).resolves.toMatchObject({ revoked: true });
+    }
+    const raw = await store.connection.db!.collection('oidc_refresh_token').findOne({ _id: stored(revoked) } as object);
+    expect(raw).not.toHaveProperty('sealed');
+    expect(raw!.payload).toBe('{}');
   });
 
   it('a payload that names its own id outside the fields Rotor seals is refused, not stored', async () => {
