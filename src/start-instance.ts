@@ -103,7 +103,7 @@ export async function startInstance(settings: Settings, keyring: Keyring, logger
     await controls.audit.record({ actor: 'system:startup', action: 'secrets.root.created', target: 'root', outcome: 'ok', detail: { why: store.rootCreated, kekId: keyring.sealing.id } });
   }
   const readiness = new ReadinessStore(redis.commands, settings.queue.prefix, settings.readiness.window);
-  const uptake = settings.keys.activation === 'uptake' ? readUptakeGate(readiness, settings.keys.maxActivationDelay) : undefined;
+  const uptake = settings.keys.activation === 'uptake' ? readUptakeGate(() => readiness.consumers(), settings.keys.maxActivationDelay) : undefined;
   // Start-up is where a changed policy comes in: the catalog follows it from here on.
   const { catalog, transitions } = await reconcile(store.catalog, settings.keys, keyring, now, { adopt: true, ...(uptake ? { uptake: await uptake() } : {}) });
   await auditTransitions(controls.audit, 'system:startup', catalog.version, transitions);

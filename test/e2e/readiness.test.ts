@@ -92,9 +92,9 @@ describe('rotation readiness, and activation that waits for uptake', () => {
     expect(byName.get('probe/1.0 @ 127.0.0.1')).toMatchObject({ ready: false });
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     expect(metrics).toMatch(new RegExp(`rotor_key_readiness_ratio\\{alg="ES256",kid="${kid}"\\} 0\\.333`));
-    await fetch(`${server.url}/jwks`, { headers: { 'user-agent': 'probe/1.0' } });
 
-    // Due, but billing-api has not fetched it: the old key signs on.
+    // Due, but billing-api has not fetched it: the old key signs on. The probe, which never named
+    // itself, is listed but holds nothing back.
     await sleep(Math.max(0, dueAt + 2_500 - Date.now()));
     expect(await stateOf(kid)).toBe('pending');
     const delayed = (await audit()).filter((event) => event.action === 'keys.activation.delayed' && event.target === kid);
