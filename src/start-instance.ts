@@ -114,7 +114,7 @@ export async function startInstance(settings: Settings, keyring: Keyring, logger
     await controls.audit.record({ actor: 'system:startup', action: 'secrets.root.created', target: 'root', outcome: 'ok', detail: { why: store.rootCreated, kekId: keyring.sealing.id } });
   }
   const readiness = new ReadinessStore(redis.commands, settings.queue.prefix, settings.readiness.window);
-  const uptake = settings.keys.activation === 'uptake' ? readUptakeGate(readiness, settings.keys.maxActivationDelay) : undefined;
+  const uptake = settings.keys.activation === 'uptake' ? readUptakeGate(() => readiness.consumers(), settings.keys.maxActivationDelay) : undefined;
   // The transmitter first: a catalog version written from here on has its key-set event at once.
   const current = (): Catalog | undefined => (holder.loaded ? holder.state.catalog : undefined);
   const metrics = createMetrics(current, settings.keys, now, async () => (holder.loaded ? readinessReport(holder.state.catalog, await readiness.consumers()) : []));

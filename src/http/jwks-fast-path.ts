@@ -21,7 +21,9 @@ const matchesEtag = (header: string | undefined, etag: string): boolean =>
  * (see `ProviderHolder`); the next scheduled JWKS change is computed once per version too, and
  * again only when the clock passes it. `Cache-Control` max-age is `jwks.maxAge`, cut short so no
  * cache holds the set past that change, and 0 while revoked keys are dropped ahead of the version
- * that revoked them (the full set follows within milliseconds). Returns false for any other request.
+ * that revoked them (the full set follows within milliseconds). `Rotor-Catalog-Version` names the
+ * catalog version served, so a receiver can tell an older key-set event from the keys it holds.
+ * Returns false for any other request.
  * `onServed` hears of each GET answered (rotation readiness), after the answer is written; it
  * must not block, and whatever it throws is ignored.
  */
@@ -41,7 +43,7 @@ export function jwksFastPath(holder: ProviderHolder, policy: Policy, maxAge: num
     const untilChange = nextChange === undefined ? maxAge : Math.floor((nextChange - at) / 1000);
     const age = state.interim ? 0 : Math.max(0, Math.min(maxAge, untilChange));
     if (answered?.maxAge !== age) {
-      const notModified = { ...headers, 'Cache-Control': `public, max-age=${age}`, ETag: state.jwksEtag };
+      const notModified = { ...headers, 'Cache-Control': `public, max-age=${age}`, ETag: state.jwksEtag, 'Rotor-Catalog-Version': state.catalog.version };
       answered = { maxAge: age, notModified, ok: { ...notModified, 'Content-Type': 'application/jwk-set+json', 'Content-Length': state.jwksBody.length } };
     }
     return answered;

@@ -3,8 +3,8 @@ import { addSeconds } from './policy.js';
 
 /**
  * The data `keys.activation: "uptake"` decides on, fetched by the caller (keys/ does no I/O):
- * the kids each consumer seen within `readiness.window` last fetched (a consumer Rotor cannot
- * read counts as holding nothing). A due pending key activates once every one of them holds it,
+ * the kids each consumer seen within `readiness.window` that may hold activation last fetched
+ * (a consumer Rotor cannot read counts as holding nothing). A due pending key activates once every one of them holds it,
  * or `maxDelay` seconds after it was due.
  */
 export interface UptakeGate {

@@ -16,6 +16,6 @@ export function recordJwksFetch(store: ReadinessStore, proxyHops: number): (req:
       kids = catalog.keys.filter((key) => PUBLISHED_STATES.has(key.state)).map((key) => key.kid);
       kidsOf.set(catalog, kids);
     }
-    store.record(consumerOf(req, proxyHops), catalog.version, kids);
+    void store.record(consumerOf(req, proxyHops), catalog.version, kids);
   };
 }

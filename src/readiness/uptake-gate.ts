@@ -1,14 +1,22 @@
 import type { UptakeGate } from '../keys/uptake.js';
-import type { ReadinessStore } from './readiness-store.js';
+import type { ConsumerRecord } from './readiness-store.js';
 
 /**
- * The uptake gate of `keys.activation: "uptake"`, read from Redis for one reconcile. While
- * Redis cannot be read, it holds every due key as if one consumer held nothing: the wait stays
- * bounded by `maxDelay`, and the old key signs on meanwhile.
+ * Whether a consumer seen may hold a due key back: only one that named itself with
+ * `Rotor-Consumer` (as `rotor/verifier` does). A `<User-Agent> @ <address>` consumer is listed
+ * in readiness but never delays activation: anyone can fetch `/jwks` once and stay stale.
  */
-export function readUptakeGate(store: ReadinessStore, maxDelay: number): () => Promise<UptakeGate> {
+export const holdsActivation = (record: ConsumerRecord): boolean => record.named;
+
+/**
+ * The uptake gate of `keys.activation: "uptake"`, read once per reconcile from the consumers
+ * seen (`ReadinessStore.consumers`). While they cannot be read (Redis down), it holds every due
+ * key as if one consumer held nothing: the wait stays bounded by `maxDelay`, and the old key
+ * signs on meanwhile.
+ */
+export function readUptakeGate(consumers: () => Promise<ConsumerRecord[]>, maxDelay: number): () => Promise<UptakeGate> {
   return async () => {
-    const consumers = await store.consumers().then((records) => records.map((record) => record.kids), () => [[]]);
-    return { consumers, maxDelay };
+    const held = await consumers().then((records) => records.filter(holdsActivation).map((record) => record.kids), () => [[]]);
+    return { consumers: held, maxDelay };
   };
 }

@@ -34,6 +34,7 @@ export class JwksCache {
   #fingerprints = new Map<string, string>();
   #loaded = false;
   #etag: string | undefined;
+  #version = -1;
   #freshUntil = 0;
   #lastAttemptAt = -Infinity;
   #inflight: Promise<void> | undefined;
@@ -80,6 +81,11 @@ export class JwksCache {
   }
 
   /** When the JWKS was last asked for (ms since the epoch), to tell "just fetched" from "held back by the cooldown". */
+  /** The highest catalog version a JWKS answer named (`Rotor-Catalog-Version`); -1 before any. */
+  get catalogVersion(): number {
+    return this.#version;
+  }
+
   get lastAttemptAt(): number {
     return this.#lastAttemptAt;
   }
@@ -143,6 +149,7 @@ export class JwksCache {
       const signal = AbortSignal.any([this.#closed.signal, AbortSignal.timeout(timeoutMs)]);
       const answer = await fetchJwks(this.options.fetch, jwksUri, { etag: this.#loaded ? this.#etag : undefined, consumer: this.options.consumer }, signal);
       if (answer.changed) await this.#load(answer.keys, answer.etag);
+      if (answer.version !== undefined) this.#version = Math.max(this.#version, answer.version);
       this.#freshUntil = this.options.now() + answer.ttlMs;
       this.#outage.recovered({ jwksUri });
     } catch (err) {

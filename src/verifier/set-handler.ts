@@ -25,7 +25,16 @@ export interface SetReceiverOptions {
   logger?: VerifierLogger;
   /** The `fetch` of a verifier the receiver makes itself (default the global one). */
   fetch?: typeof globalThis.fetch;
+  /**
+   * Oldest SET accepted, in seconds after its `iat` (default 7 days: long enough for the
+   * transmitter's retries and a receiver that was down). An older one, or one without `iat`, is
+   * refused with `invalid_request`, so a SET captured long ago cannot be replayed.
+   */
+  maxAgeSec?: number;
 }
+
+/** The default of {@link SetReceiverOptions.maxAgeSec}: 7 days. */
+const DEFAULT_MAX_AGE_SEC = 7 * 86_400;
 
 /** Verifies, deduplicates and applies one SET; closes what it made. */
 export interface SetHandler {
@@ -41,6 +50,8 @@ export function setHandler(options: SetReceiverOptions, name: string): SetHandle
   const { issuer, audience, onEvent } = options;
   if (typeof issuer !== 'string' || !URL.canParse(issuer)) throw new TypeError(`${name}: issuer must be a URL`);
   if (!audience || (Array.isArray(audience) && audience.length === 0)) throw new TypeError(`${name}: audience is required`);
+  const { maxAgeSec = DEFAULT_MAX_AGE_SEC } = options;
+  if (typeof maxAgeSec !== 'number' || !Number.isFinite(maxAgeSec) || maxAgeSec <= 0) throw new TypeError(`${name}: maxAgeSec must be a positive number of seconds`);
   const own = options.verifier ? undefined : createVerifier({ issuer, audience, logger: options.logger, fetch: options.fetch });
   const internals = internalsOf(options.verifier ?? own!);
   if (internals.issuer !== issuer) throw new TypeError(`${name}: the verifier is for another issuer`);
@@ -49,7 +60,7 @@ export function setHandler(options: SetReceiverOptions, name: string): SetHandle
     logger: options.logger ?? internals.logger,
     fetch: options.fetch ?? internals.fetch,
     async handle(set) {
-      const claims = await verifySet(set, audience, internals);
+      const claims = await verifySet(set, audience, internals, maxAgeSec);
       if (seen.has(claims.jti)) return 'duplicate';
       await applySet(claims, internals, onEvent);
       seen.add(claims.jti);

@@ -7,7 +7,8 @@ import { setHandler, type SetHandler, type SetReceiverOptions } from './set-hand
 export interface PushReceiverOptions extends SetReceiverOptions {
   /**
    * The exact `Authorization` header the transmitter must send (the stream's
-   * `delivery.authorization_header`); any other value is refused with 401. Default: none required.
+   * `delivery.authorization_header`); any other value is refused with 401. Default: none required,
+   * but set it: without it, anyone who reaches the endpoint can post (or replay) signed SETs.
    */
   authorization?: string;
   /** Largest SET accepted, in bytes (default 64 KiB). */

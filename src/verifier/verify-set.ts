@@ -31,7 +31,11 @@ function keyError(err: VerifierError, internals: VerifierInternals, fetchedBefor
 function mapError(err: unknown, internals: VerifierInternals, fetchedBefore: number): SetError {
   if (err instanceof SetError) return err;
   if (err instanceof VerifierError) return keyError(err, internals, fetchedBefore);
+  if (err instanceof errors.JWTExpired) {
+    return new SetError('invalid_request', err.claim === 'iat' ? 'the SET was issued longer ago than this receiver\'s maxAgeSec' : 'the SET has expired');
+  }
   if (err instanceof errors.JWTClaimValidationFailed) {
+    if (err.reason === 'missing') return new SetError('invalid_request', `the SET has no "${err.claim}" claim`);
     if (err.claim === 'iss') return new SetError('invalid_issuer', 'the SET is not from this issuer');
     if (err.claim === 'aud') return new SetError('invalid_audience', 'the SET is not for this receiver');
     if (err.claim === 'typ') return new SetError('invalid_request', 'the token is not a SET (typ must be secevent+jwt)');
@@ -44,10 +48,10 @@ function mapError(err: unknown, internals: VerifierInternals, fetchedBefore: num
 /**
  * Verifies a Security Event Token (RFC 8417) against the issuer's keys the verifier holds:
  * `typ: secevent+jwt`, `iss`, `aud`, the signature (an unknown `kid` refetches the JWKS within
- * the verifier's cooldown, a revoked one is refused), a `jti` and an `events` object. Rejects
- * with a {@link SetError}.
+ * the verifier's cooldown, a revoked one is refused), an `iat` at most `maxAgeSec` ago (an old
+ * SET replayed is refused), a `jti` and an `events` object. Rejects with a {@link SetError}.
  */
-export async function verifySet(set: string, audience: string | string[], internals: VerifierInternals): Promise<SetClaims> {
+export async function verifySet(set: string, audience: string | string[], internals: VerifierInternals, maxAgeSec: number): Promise<SetClaims> {
   const getKey = (header: CompactJWSHeaderParameters): CryptoKey | Promise<CryptoKey> => {
     const { kid, alg } = header;
     if (!internals.algorithms.has(alg)) throw new SetError('invalid_key', `the SET is signed with ${String(alg).slice(0, 20)}, which this receiver does not accept`);
@@ -58,7 +62,7 @@ export async function verifySet(set: string, audience: string | string[], intern
   const fetchedBefore = internals.cache.lastAttemptAt;
   try {
     ({ payload } = await jwtVerify(set, getKey, {
-      issuer: internals.issuer, audience, typ: 'secevent+jwt', clockTolerance: internals.clockToleranceSec, currentDate: new Date(internals.now()),
+      issuer: internals.issuer, audience, typ: 'secevent+jwt', clockTolerance: internals.clockToleranceSec, currentDate: new Date(internals.now()), maxTokenAge: maxAgeSec,
     }));
   } catch (err) {
     throw mapError(err, internals, fetchedBefore);

@@ -52,10 +52,11 @@ describe('rotation readiness, and activation that waits for uptake', () => {
     if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
     return (await res.json()) as T;
   };
-  /** A resource server fetching the JWKS as `rotor/verifier` does, named by Rotor-Consumer. */
-  const fetchJwks = async (consumer: string): Promise<void> => {
+  /** A resource server fetching the JWKS as `rotor/verifier` does, named by Rotor-Consumer; the catalog version served. */
+  const fetchJwks = async (consumer: string): Promise<number> => {
     const res = await fetch(`${server.url}/jwks`, { headers: { 'rotor-consumer': consumer } });
     expect(res.status).toBe(200);
+    return Number(res.headers.get('rotor-catalog-version'));
   };
   const keys = async (): Promise<KeyView[]> => (await admin<{ keys: KeyView[] }>('GET', '/keys')).keys;
   const stateOf = async (kid: string): Promise<string | undefined> => (await keys()).find((key) => key.kid === kid)?.state;
@@ -77,7 +78,7 @@ describe('rotation readiness, and activation that waits for uptake', () => {
     await fetch(`${server.url}/jwks`, { headers: { 'user-agent': 'probe/1.0' } });
     const { kid } = await admin<{ kid: string; activatesAt: string }>('POST', '/keys/rotate', { reason: 'readiness test' });
     const dueAt = Date.parse((await keys()).find((key) => key.kid === kid)!.activatesAt);
-    await fetchJwks('orders-api');
+    const served = await fetchJwks('orders-api');
     await settle();
 
     const readiness = await admin<Readiness>('GET', '/keys/readiness');
@@ -85,16 +86,16 @@ describe('rotation readiness, and activation that waits for uptake', () => {
     expect(readiness.pending).toHaveLength(1);
     expect(readiness.pending[0]).toMatchObject({ kid, alg: 'ES256', publishedAt: expect.any(String) });
     const byName = new Map(readiness.pending[0]!.consumers.map((consumer) => [consumer.consumer, consumer]));
-    expect(byName.get('orders-api')).toMatchObject({ ready: true });
+    expect(byName.get('orders-api')).toMatchObject({ ready: true, lastVersion: served });
     const stale = byName.get('billing-api')!;
     expect(stale).toMatchObject({ ready: false, lastSeen: expect.any(String) });
     expect(stale.lastVersion).toBeLessThan(byName.get('orders-api')!.lastVersion);
     expect(byName.get('probe/1.0 @ 127.0.0.1')).toMatchObject({ ready: false });
     const metrics = await (await fetch(`${server.url}/metrics`)).text();
     expect(metrics).toMatch(new RegExp(`rotor_key_readiness_ratio\\{alg="ES256",kid="${kid}"\\} 0\\.333`));
-    await fetch(`${server.url}/jwks`, { headers: { 'user-agent': 'probe/1.0' } });
 
-    // Due, but billing-api has not fetched it: the old key signs on.
+    // Due, but billing-api has not fetched it: the old key signs on. The probe, which never named
+    // itself, is listed but holds nothing back.
     await sleep(Math.max(0, dueAt + 2_500 - Date.now()));
     expect(await stateOf(kid)).toBe('pending');
     const delayed = (await audit()).filter((event) => event.action === 'keys.activation.delayed' && event.target === kid);

@@ -12,6 +12,7 @@ export interface StubKey {
 
 /**
  * A tiny real issuer as a resource server sees it: `GET /jwks` (with `Cache-Control: max-age`,
+ * `Rotor-Catalog-Version` = `version`,
  * an `ETag`, `304` on `If-None-Match`) and `GET /jwks/events` (Server-Sent Events). It counts
  * requests, can go down (connections refused) and come back on the same port, and signs tokens
  * with the keys it holds — including keys it does not publish.
@@ -137,7 +138,7 @@ export class JwksIssuer {
         }
         const body = this.jwksBody();
         const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 16)}"`;
-        const headers = { 'Cache-Control': `public, max-age=${this.maxAge}`, ETag: etag };
+        const headers = { 'Cache-Control': `public, max-age=${this.maxAge}`, ETag: etag, 'Rotor-Catalog-Version': String(this.version) };
         if (req.headers['if-none-match'] === etag) {
           this.notModified++;
           res.writeHead(304, headers).end();

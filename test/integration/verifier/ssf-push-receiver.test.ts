@@ -149,6 +149,49 @@ describe.each(frameworks)('the SSF push receiver as %s middleware', (_name, buil
     await expect(verifier.verify(leaked)).rejects.toMatchObject({ code: 'expired' });
   });
 
+  it('ignores the key list of a replayed key-set event older than the JWKS held (a receiver restarted), but applies its revocations', async () => {
+    const [current, doomed] = [await issuer.addKey('ES256'), await issuer.addKey('ES256')];
+    issuer.version = 5;
+    const [token, doomedToken] = [await issuer.token(current), await issuer.token(doomed)];
+    await expect(verifier.verify(token)).resolves.toBeDefined();
+    // Delivered long ago, when only `key` was published; replayed now to a receiver that restarted.
+    const replayed = await signSet(issuer, key, { [jwksChangedType(issuer.url)]: { version: 3, kids: [key.kid], revoked: [doomed.kid] } });
+    expect((await push(url, replayed)).status).toBe(202);
+    await expect(verifier.verify(token)).resolves.toBeDefined();
+    await expect(verifier.verify(doomedToken)).rejects.toMatchObject({ code: 'revoked_key' });
+    issuer.published.delete(current.kid);
+    issuer.published.delete(doomed.kid);
+  });
+
+  it('ignores the key list of a key-set event older than one already applied', async () => {
+    const current = await issuer.addKey('ES256');
+    const token = await issuer.token(current);
+    await expect(verifier.verify(token)).resolves.toBeDefined();
+    const newer = await signSet(issuer, key, { [jwksChangedType(issuer.url)]: { version: issuer.version + 2, kids: [key.kid, current.kid], revoked: [] } });
+    const older = await signSet(issuer, key, { [jwksChangedType(issuer.url)]: { version: issuer.version + 1, kids: [key.kid], revoked: [] } });
+    expect((await push(url, newer)).status).toBe(202);
+    expect((await push(url, older)).status).toBe(202);
+    await expect(verifier.verify(token)).resolves.toBeDefined();
+    issuer.published.delete(current.kid);
+  });
+
+  it('refuses a SET without iat, or issued longer ago than maxAgeSec (7 days by default), with 400 invalid_request', async () => {
+    const nowSec = Math.floor(clock / 1000);
+    const at = (iat: number | undefined) => signSet(issuer, key, { [SESSION_REVOKED]: {} }, { iat });
+    for (const set of [await at(undefined), await at(nowSec - 8 * 86_400)]) {
+      const res = await push(url, set);
+      expect(res.status).toBe(400);
+      expect(await res.json()).toMatchObject({ err: 'invalid_request' });
+    }
+    expect((await push(url, await at(nowSec - 6 * 86_400))).status).toBe(202);
+    await close(server);
+    await start({ maxAgeSec: 60 });
+    expect((await push(url, await at(nowSec - 120))).status).toBe(400);
+    expect((await push(url, await at(nowSec - 30))).status).toBe(202);
+    expect(events).toHaveLength(2);
+    expect(() => ssfPushReceiver({ issuer: issuer.url, audience: AUDIENCE, verifier, maxAgeSec: 0 })).toThrow(TypeError);
+  });
+
   it('answers 401 without the Authorization header the stream was given', async () => {
     await close(server);
     await start({ authorization: 'Bearer stream-secret' });

@@ -1,14 +1,21 @@
 import { describe, expect, it } from '@jest/globals';
 import type { IncomingMessage } from 'node:http';
-import { consumerOf } from '../../../src/readiness/consumer-of.js';
+import { consumerOf as consumerOfRequest } from '../../../src/readiness/consumer-of.js';
 
 /** The parts of a request consumerOf reads. */
 const request = (headers: Record<string, string>, remoteAddress = '::ffff:10.0.0.7'): IncomingMessage =>
   ({ headers, socket: { remoteAddress } }) as unknown as IncomingMessage;
+/** The name recorded for a request. */
+const consumerOf = (req: IncomingMessage, proxyHops: number): string => consumerOfRequest(req, proxyHops).name;
 
 describe('who fetched /jwks', () => {
   it('is the name rotor/verifier sends in Rotor-Consumer', () => {
     expect(consumerOf(request({ 'rotor-consumer': 'orders-api', 'user-agent': 'node' }), 0)).toBe('orders-api');
+  });
+
+  it('tells a self-declared name from one Rotor makes up, and keeps the address either way', () => {
+    expect(consumerOfRequest(request({ 'rotor-consumer': 'orders-api' }), 0)).toEqual({ name: 'orders-api', named: true, address: '10.0.0.7' });
+    expect(consumerOfRequest(request({ 'user-agent': 'curl/8.5' }), 0)).toEqual({ name: 'curl/8.5 @ 10.0.0.7', named: false, address: '10.0.0.7' });
   });
 
   it('is User-Agent and address without one (IPv4-mapped addresses written as IPv4)', () => {
