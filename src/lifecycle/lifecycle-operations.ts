@@ -4,7 +4,22 @@ import type { AuditInput } from '../audit/chain.js';
 import type { Principal } from '../audit/principal.js';
 import type { Account, AccountStore, Role } from '../store/account-store.js';
 import type { ClientStore } from '../store/client-store.js';
-import { asLifecycleError } from './lifecycle-error.js';
+import { CONSOLE_CLIENT_ID } from '../console/console-client.js';
+import { asLifecycleError, LifecycleError } from './lifecycle-error.js';
+
+/**
+ * Clients Rotor registers and keeps for itself (its console): their secret is derived from the
+ * deployment's root secret and every instance re-registers them at start-up, so a removal or a
+ * rotation would only break the console until the next start. People may not change them.
+ */
+export const RESERVED_CLIENTS: readonly string[] = [CONSOLE_CLIENT_ID];
+
+/** Refuses a change to a client Rotor keeps for itself. */
+function notReserved(clientId: string): void {
+  if (RESERVED_CLIENTS.includes(clientId)) {
+    throw new LifecycleError(`client ${clientId} is Rotor's own (the console's): it is managed by Rotor and cannot be removed or have its secret rotated`, 'ROTOR_RESERVED_CLIENT');
+  }
+}
 
 export interface LifecycleDeps {
   clients: ClientStore;
@@ -46,11 +61,17 @@ export function createLifecycleOperations({ clients, accounts, audit }: Lifecycl
 
     /** Removes a client and everything issued to it. */
     removeClient: (by: Principal, clientId: string, reason?: string) =>
-      audited(by, 'clients.remove', clientId, reason, () => clients.remove(clientId), (result) => ({ artifactsDeleted: result.artifacts })),
+      audited(by, 'clients.remove', clientId, reason, () => {
+        notReserved(clientId);
+        return clients.remove(clientId);
+      }, (result) => ({ artifactsDeleted: result.artifacts })),
 
     /** Replaces a client's secret with a generated one, returned once. */
     rotateClientSecret: (by: Principal, clientId: string, reason?: string): Promise<string> =>
-      audited(by, 'clients.rotate_secret', clientId, reason, () => clients.rotateSecret(clientId)),
+      audited(by, 'clients.rotate_secret', clientId, reason, () => {
+        notReserved(clientId);
+        return clients.rotateSecret(clientId);
+      }),
 
     addUser: (by: Principal, username: string, password: string, roles: Role[]): Promise<Account> =>
       audited(by, 'users.add', username, undefined, () => accounts.add(username, password, roles), (account) => ({ sub: account.sub, roles: account.roles })),
