@@ -88,15 +88,26 @@ describe('the security team\'s console, in a real browser', () => {
     const compromised = (await activeKid(sam, 'ES256'))!;
     await sam.evaluate('window.marker = "no reload"');
     await sam.getByLabel('Compromised key').selectOption(compromised);
-    await sam.locator('#rollover-reason').fill('ES256 key seen in a public paste');
+    await sam.locator('#rollover-reason').fill('ES256 key seen in a public paste?');
     await sam.getByRole('button', { name: 'Preview rollover' }).click();
     const preview = sam.locator('#rollover-preview');
+    await preview.waitFor({ state: 'visible' });
+    // Editing the form withdraws the preview: what was previewed is no longer what is asked.
+    await sam.locator('#rollover-reason').fill('ES256 key seen in a public paste');
+    await preview.waitFor({ state: 'hidden' });
+    await sam.getByRole('button', { name: 'Preview rollover' }).click();
     await preview.waitFor({ state: 'visible' });
     await textOf(preview, `${compromised} (ES256): active → revoked`);
     await textOf(preview, 'Live grants now:');
     await screenshot(sam, SHOTS, 'rollover-preview');
     expect((await catalogKeys(sam)).find((key) => key.kid === compromised)!.state).toBe('active');
+    // The key list re-filled behind the preview (as a live catalog change does): Confirm still
+    // sends exactly what was previewed.
+    const other = (await activeKid(sam, 'EdDSA'))!;
+    await sam.evaluate(`document.getElementById('rollover-kid').value = ${JSON.stringify(other)}`);
+    const sent = sam.waitForRequest((request) => request.url().endsWith('/console/api/rollover') && request.method() === 'POST');
     await sam.getByRole('button', { name: 'Confirm rollover' }).click();
+    expect((await sent).postDataJSON()).toEqual({ compromisedKid: compromised, alg: 'ES256', reason: 'ES256 key seen in a public paste' });
     await textOf(sam.locator('#action-result'), 'waits for a second person');
     rolledOver = compromised;
   });
