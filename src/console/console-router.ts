@@ -7,6 +7,7 @@ import type { Settings } from '../settings/load-settings.js';
 import type { Account } from '../store/account-store.js';
 import type { Logger } from '../logging/create-logger.js';
 import { SessionStore } from './session-store.js';
+import { ConsoleSeal } from './console-seal.js';
 import { tokenClient } from './token-client.js';
 import { adminClient, SessionEnded } from './admin-client.js';
 import { signInRoutes } from './sign-in-routes.js';
@@ -19,6 +20,8 @@ export interface ConsoleDeps {
   redis: Redis;
   /** The console client's secret (`consoleClientMetadata`). */
   clientSecret: string;
+  /** The deployment's console key (`DeploymentSecrets.consoleSessions`). */
+  sessionKey: Buffer;
   findAccount(sub: string): Promise<Account | undefined>;
   jwks(): JWTVerifyGetKey;
   logger: Logger;
@@ -52,7 +55,8 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   const { settings } = deps;
   const base = `http://127.0.0.1:${settings.port}`;
   const https = settings.issuer.startsWith('https:');
-  const sessions = new SessionStore(deps.redis, settings.queue.prefix, settings.session.maxAge);
+  const seal = new ConsoleSeal(deps.sessionKey);
+  const sessions = new SessionStore(deps.redis, settings.queue.prefix, settings.session.maxAge, seal);
   const tokens = tokenClient(base, deps.clientSecret);
   const admin = adminClient(base, sessions, tokens);
   const assets = loadAssets();
@@ -78,7 +82,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   router.use(sessionEnded(deps.logger));
   router.use(bodyParser({ enableTypes: ['json', 'form'], jsonLimit: '16kb', formLimit: '16kb', onError: (_err, ctx) => ctx.throw(400, 'the body could not be read') }));
 
-  signInRoutes(router, { issuer: settings.issuer, https, sessions, tokens, findAccount: deps.findAccount, jwks: deps.jwks, logger: deps.logger });
+  signInRoutes(router, { issuer: settings.issuer, https, sessions, seal, tokens, findAccount: deps.findAccount, jwks: deps.jwks, logger: deps.logger });
   pageRoutes(router, { algorithms: settings.keys.algorithms, sessions, admin });
   apiRoutes(router, { settings, sessions, admin });
   return router;

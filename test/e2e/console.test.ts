@@ -1,9 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { decodeProtectedHeader } from 'jose';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { RunningServer } from '../helpers/server.js';
 import { startCluster, type Cluster } from '../helpers/cluster.js';
 import { cliJson } from '../helpers/cli.js';
 import { launchChromium, screenshot, textOf } from '../helpers/chromium.js';
+import { deploymentPrefix, redisUrl } from '../helpers/engines.js';
 
 const PASSWORD = 'correct horse battery';
 const SHOTS = 'console';
@@ -15,6 +19,7 @@ describe('the security team\'s console, in a real browser', () => {
   let server: RunningServer;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
+  const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
 
   beforeAll(async () => {
     [cluster, browser] = await Promise.all([
@@ -30,6 +35,7 @@ describe('the security team\'s console, in a real browser', () => {
   }, 90_000);
 
   afterAll(async () => {
+    redis.disconnect();
     await browser?.close();
     await cluster?.close();
   });
@@ -52,6 +58,11 @@ describe('the security team\'s console, in a real browser', () => {
 
   let sam: Page;
   let rolledOver: string;
+  /** Every key the console keeps in Redis, with its value. */
+  const consoleRecords = async (): Promise<Array<[string, string]>> => {
+    const keys = await redis.keys(`${deploymentPrefix(cluster.mongodbUri)}:console:*`);
+    return Promise.all(keys.map(async (key) => [key, (await redis.get(key)) ?? ''] as [string, string]));
+  };
 
   it('a security user signs in and sees the active key of each family on the timeline', async () => {
     sam = await signIn('sam');
@@ -70,6 +81,42 @@ describe('the security team\'s console, in a real browser', () => {
     expect(await sam.evaluate('document.cookie')).not.toContain('rotor_console');
     expect(await sam.content()).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\./);
   }, 60_000);
+
+  it('Redis holds the session sealed, under a keyed name: neither the cookie nor a token can be read there', async () => {
+    const cookie = (await sam.context().cookies()).find((one) => one.name === 'rotor_console')!.value;
+    const records = await consoleRecords();
+    expect(records).toHaveLength(1);
+    for (const [key, value] of records) {
+      for (const secret of [cookie, createHash('sha256').update(cookie).digest('base64url')]) {
+        expect(key).not.toContain(secret);
+        expect(value).not.toContain(secret);
+      }
+      // A compact JWE (dir, A256GCM), and no JWS (an access or ID token) anywhere in it.
+      expect(decodeProtectedHeader(value)).toMatchObject({ alg: 'dir', enc: 'A256GCM' });
+      expect(value).not.toMatch(/eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/);
+      expect(value).not.toMatch(/accessToken|refreshToken|idToken/);
+    }
+  });
+
+  it('an anonymous /console/login stores nothing: the sign-in travels in a sealed cookie, and a tampered one is refused', async () => {
+    const before = (await consoleRecords()).length;
+    const starts = await Promise.all(Array.from({ length: 20 }, () => fetch(`${cluster.issuer}/console/login`, { redirect: 'manual' })));
+    for (const start of starts) expect(start.status).toBe(302);
+    expect((await consoleRecords()).length).toBe(before);
+    const [start] = starts as [Response];
+    const setCookie = start.headers.get('set-cookie')!;
+    expect(setCookie).toMatch(/^rotor_console_signin=[\w-]+\.\.[\w-]+\.[\w-]+\.[\w-]+; Path=\/console; HttpOnly; SameSite=Lax; Max-Age=600$/);
+    const sealed = setCookie.slice('rotor_console_signin='.length).split(';')[0]!;
+    const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
+    const flip = (text: string, at: number): string => `${text.slice(0, at)}${text[at] === 'A' ? 'B' : 'A'}${text.slice(at + 1)}`;
+    for (const cookie of [flip(sealed, sealed.length - 30), flip(sealed, 5)]) {
+      const tampered = await fetch(`${cluster.issuer}/console/callback?code=any&state=${state}`, { headers: { cookie: `rotor_console_signin=${cookie}` } });
+      expect(tampered.status).toBe(400);
+      expect(await tampered.text()).toContain('was not started here');
+    }
+    const otherState = await fetch(`${cluster.issuer}/console/callback?code=any&state=${flip(state, 3)}`, { headers: { cookie: `rotor_console_signin=${sealed}` } });
+    expect(otherState.status).toBe(400);
+  });
 
   it('a change without the CSRF token is refused with 403, and nothing changes', async () => {
     const before = await catalogKeys(sam);
