@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { ConsoleSeal } from './console-seal.js';
+import { needs } from './dependency-down.js';
 
 const sessionSchema = z.object({
   sub: z.string(),
@@ -27,7 +28,8 @@ const UNLOCK_IF_OWNER = "if redis.call('get', KEYS[1]) == ARGV[1] then return re
 /**
  * Console sessions in Redis, shared by every instance, each expiring by itself. A record is
  * named by an HMAC of the session id and holds the session sealed under a key derived from that
- * id (see {@link ConsoleSeal}): Redis alone gives neither the cookie nor any token.
+ * id (see {@link ConsoleSeal}): Redis alone gives neither the cookie nor any token. A failure to
+ * reach Redis is a {@link DependencyDown}.
  */
 export class SessionStore {
   readonly #redis: Redis;
@@ -55,7 +57,7 @@ export class SessionStore {
   }
 
   async find(id: string): Promise<ConsoleSession | undefined> {
-    const sealed = await this.#redis.get(this.#key(id));
+    const sealed = await needs('Redis', () => this.#redis.get(this.#key(id)));
     if (sealed === null) return undefined;
     const parsed = sessionSchema.safeParse(await this.#seal.openSession(sealed, id));
     return parsed.success ? parsed.data : undefined;
@@ -68,7 +70,7 @@ export class SessionStore {
   }
 
   async destroy(id: string): Promise<void> {
-    await this.#redis.del(this.#key(id));
+    await needs('Redis', () => this.#redis.del(this.#key(id)));
   }
 
   /**
@@ -77,18 +79,18 @@ export class SessionStore {
    */
   async lockRefresh(id: string, holdMs: number): Promise<string | undefined> {
     const owner = randomId();
-    const taken = await this.#redis.set(this.#lockKey(id), owner, 'PX', holdMs, 'NX');
+    const taken = await needs('Redis', () => this.#redis.set(this.#lockKey(id), owner, 'PX', holdMs, 'NX'));
     return taken === 'OK' ? owner : undefined;
   }
 
   /** Frees the lock if `owner` still holds it (it may have expired and passed to another). */
   async unlockRefresh(id: string, owner: string): Promise<void> {
-    await this.#redis.eval(UNLOCK_IF_OWNER, 1, this.#lockKey(id), owner);
+    await needs('Redis', () => this.#redis.eval(UNLOCK_IF_OWNER, 1, this.#lockKey(id), owner));
   }
 
   async #write(id: string, session: ConsoleSession, seconds: number): Promise<void> {
     const sealed = await this.#seal.sealSession(session, id);
-    await this.#redis.set(this.#key(id), sealed, 'EX', seconds);
+    await needs('Redis', () => this.#redis.set(this.#key(id), sealed, 'EX', seconds));
   }
 
   #key(id: string): string {

@@ -4,11 +4,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { decodeProtectedHeader } from 'jose';
 import { ConsoleSeal } from '../../../src/console/console-seal.js';
+import { DependencyDown } from '../../../src/console/dependency-down.js';
 import { SessionStore } from '../../../src/console/session-store.js';
 import { redisUrl } from '../../helpers/engines.js';
 
 describe("the console's session store, on a real Redis", () => {
   const live = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
+  const dead = new Redis('redis://127.0.0.1:1', { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  dead.on('error', () => undefined);
   const prefix = `rotor-test-${randomUUID()}`;
   const seal = new ConsoleSeal(randomBytes(32));
   const store = new SessionStore(live, prefix, 60, seal);
@@ -18,6 +21,7 @@ describe("the console's session store, on a real Redis", () => {
     const keys = await live.keys(`${prefix}:*`);
     if (keys.length > 0) await live.del(...keys);
     live.disconnect();
+    dead.disconnect();
   });
 
   const everything = async (): Promise<Array<[string, string]>> => {
@@ -54,5 +58,12 @@ describe("the console's session store, on a real Redis", () => {
     expect(await store.lockRefresh(id, 5_000)).toBeUndefined();
     await store.unlockRefresh(id, second!);
     expect(await store.lockRefresh(id, 5_000)).toEqual(expect.any(String));
+  });
+
+  it('with Redis down every operation fails as a dependency outage, not a bug', async () => {
+    const down = new SessionStore(dead, prefix, 60, seal);
+    await expect(down.find('any')).rejects.toBeInstanceOf(DependencyDown);
+    await expect(down.create({ sub: 's', username: 'u', accessExpiresAt: 0, accessToken: 'a' })).rejects.toBeInstanceOf(DependencyDown);
+    await expect(down.lockRefresh('any', 100)).rejects.toBeInstanceOf(DependencyDown);
   });
 });
