@@ -13,7 +13,6 @@ const sessionSchema = z.object({
   /** Epoch milliseconds. */
   accessExpiresAt: z.number(),
   refreshToken: z.string().optional(),
-  idToken: z.string().optional(),
   createdAt: z.number(),
 });
 

@@ -109,7 +109,7 @@ export function signInRoutes(router: Router, deps: SignInDeps): void {
     }
     const { id } = await sessions.create({
       sub: account.sub, username: account.username, accessToken: answer.access_token, accessExpiresAt: Date.now() + answer.expires_in * 1000,
-      refreshToken: answer.refresh_token, idToken: answer.id_token,
+      refreshToken: answer.refresh_token,
     });
     setCookie(ctx, SESSION_COOKIE, id, { https, maxAgeSeconds: sessions.maxAgeSeconds, sameSite: 'Strict' });
     deps.logger.info('console sign-in', { username: account.username });
@@ -124,7 +124,9 @@ export function signInRoutes(router: Router, deps: SignInDeps): void {
     await sessions.destroy(id);
     clearCookie(ctx, SESSION_COOKIE, https);
     if (session.refreshToken) await deps.tokens.revoke(session.refreshToken).catch(() => undefined);
-    const params = new URLSearchParams({ client_id: CONSOLE_CLIENT_ID, post_logout_redirect_uri: `${deps.issuer}/console/signed-out`, ...(session.idToken ? { id_token_hint: session.idToken } : {}) });
+    // No id_token_hint: no token ever travels in a URL. With the client's id alone, Rotor asks
+    // the person whether to end their Rotor sign-in too, then comes back to /console/signed-out.
+    const params = new URLSearchParams({ client_id: CONSOLE_CLIENT_ID, post_logout_redirect_uri: `${deps.issuer}/console/signed-out` });
     ctx.redirect(`${deps.issuer}/session/end?${params}`);
   });
 

@@ -238,6 +238,22 @@ describe('the security team\'s console, in a real browser', () => {
     await sam.getByRole('button', { name: `Copy kid ${rolledOver}` }).waitFor({ state: 'visible' });
   });
 
+  it('signing out sends no token in any URL: Rotor asks, then the browser lands on the signed-out page', async () => {
+    const page = await signIn('sue');
+    const urls: string[] = [];
+    page.on('request', (request) => urls.push(request.url()));
+    const before = (await consoleRecords()).length;
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+    await page.waitForURL(`${cluster.issuer}/console/signed-out`);
+    await textOf(page.locator('main'), 'You have signed out of the console.');
+    expect(urls.some((url) => url.includes('/session/end'))).toBe(true);
+    for (const url of urls) expect(url).not.toMatch(/id_token_hint|eyJ/);
+    expect((await consoleRecords()).length).toBe(before - 1);
+    await page.goto(`${cluster.issuer}/console`);
+    await page.locator('#password').waitFor();
+  }, 30_000);
+
   it('an ordinary user is refused with a clear page', async () => {
     const alice = await signIn('alice');
     await textOf(alice.locator('main'), 'only for the security team');
