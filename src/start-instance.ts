@@ -197,7 +197,7 @@ export async function startInstance(settings: Settings, keyring: Keyring, logger
       clients: store.clients, issuer: settings.issuer, secret: store.secrets.consoleClient,
       validate: async (metadata) => void await holder.state.provider.Client.validate(metadata),
     });
-    const consoleRoutes = consoleRouter({ settings, redis: redis.commands, clientSecret: String(consoleClient.client_secret), findAccount: (sub) => store.accounts.findBySub(sub), jwks: () => holder.state.localJwks, logger });
+    const consoleRoutes = consoleRouter({ settings, redis: redis.commands, clientSecret: String(consoleClient.client_secret), sessionKey: store.secrets.consoleSessions, findAccount: (sub) => store.accounts.findBySub(sub), jwks: () => holder.state.localJwks, logger });
     const app = createApp({ settings, holder, connection: store.connection, redis: redis.commands, accounts: store.accounts, csrfKey: store.secrets.csrf, logger, now, events, metrics, publicMetrics: settings.metrics.port === undefined, admin, leaks, console: consoleRoutes, ssf: streams, throttle, onAudit });
     const http = await startHttp(app, { port: settings.port, holder, policy: settings.keys, jwksMaxAge: settings.jwks.maxAge, https: settings.issuer.startsWith('https:'), now, onJwksServed: recordJwksFetch(readiness, settings.http.proxyHops) });
     server = http.server;

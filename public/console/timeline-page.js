@@ -54,6 +54,7 @@ async function load() {
   offset = Date.parse(catalog.now) - Date.now();
   container.dataset.version = String(catalog.version);
   draw();
+  for (const form of emergencyForms) form.catalogChanged(catalog.version);
 }
 
 function listen() {
@@ -89,31 +90,58 @@ function outcome(kind, body, status202) {
   return `Done: catalog version ${body.version}${body.activeKid ? `, ${body.activeKid} signs now` : ''}; revoked ${(body.revokedKids ?? []).join(', ') || 'nothing'}.`;
 }
 
-/** An emergency form: submit previews (dry run), then Confirm carries it out. */
+/**
+ * An emergency form: submit previews (dry run), then Confirm carries out exactly what was
+ * previewed: the request body is frozen at preview time. Editing the form, or a new catalog
+ * version (which may re-fill the key list), withdraws the preview.
+ */
 function emergencyForm(kind, path, bodyOf) {
   const form = document.getElementById(`${kind}-form`);
   const preview = document.getElementById(`${kind}-preview`);
   const previewBody = document.getElementById(`${kind}-preview-body`);
+  let previewed;
+  const withdraw = () => {
+    previewed = undefined;
+    preview.hidden = true;
+  };
+  form.addEventListener('input', withdraw);
+  form.addEventListener('change', withdraw);
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    const answer = await api('POST', path, { ...bodyOf(form), dryRun: true });
+    withdraw();
+    const body = bodyOf(form);
+    const version = catalog?.version;
+    const answer = await api('POST', path, { ...body, dryRun: true });
     if (!answer.ok) return showResult(result, describeError(answer), true);
+    if (catalog?.version !== version) return showResult(result, 'The catalog changed during the preview; preview again.', true);
+    previewed = { body, version };
     previewBody.replaceChildren(...blastRadius(answer.body));
     preview.hidden = false;
     document.getElementById(`${kind}-confirm`).focus();
   });
   document.getElementById(`${kind}-cancel`).addEventListener('click', () => {
-    preview.hidden = true;
+    withdraw();
     form.querySelector('button[type="submit"]').focus();
   });
   document.getElementById(`${kind}-confirm`).addEventListener('click', async () => {
-    const answer = await api('POST', path, bodyOf(form));
-    preview.hidden = true;
+    if (!previewed) return;
+    const { body } = previewed;
+    withdraw();
+    const answer = await api('POST', path, body);
     if (!answer.ok) return showResult(result, describeError(answer), true);
     form.reset();
     showResult(result, outcome(kind, answer.body, answer.status === 202), false);
     void load();
   });
+  return {
+    /** Withdraws the preview when the catalog it was made on is no longer the one shown. */
+    catalogChanged(version) {
+      if (previewed && previewed.version !== version) {
+        withdraw();
+        showResult(result, 'The catalog changed since the preview, which was withdrawn; preview again.', true);
+      }
+    },
+  };
 }
 
 document.getElementById('rotate-form').addEventListener('submit', async (event) => {
@@ -125,12 +153,11 @@ document.getElementById('rotate-form').addEventListener('submit', async (event) 
   showResult(result, outcome('rotate', answer.body, false), false);
   void load();
 });
-emergencyForm('rollover', '/console/api/rollover', (form) => {
+const emergencyForms = [emergencyForm('rollover', '/console/api/rollover', (form) => {
   const kid = form.elements.compromisedKid.value;
   const key = catalog?.keys.find((candidate) => candidate.kid === kid);
   return { compromisedKid: kid, ...(key ? { alg: key.alg } : {}), reason: form.elements.reason.value.trim() };
-});
-emergencyForm('revoke', '/console/api/revoke', (form) => ({ kid: form.elements.kid.value, reason: form.elements.reason.value.trim() }));
+}), emergencyForm('revoke', '/console/api/revoke', (form) => ({ kid: form.elements.kid.value, reason: form.elements.reason.value.trim() }))];
 
 window.addEventListener('resize', draw);
 setInterval(draw, 15_000);

@@ -26,7 +26,8 @@ export const REFRESH_WAIT_MS = 20_000;
 export function adminClient(base: string, sessions: SessionStore, tokens: TokenClient) {
   async function refreshed(id: string, session: ConsoleSession): Promise<ConsoleSession> {
     if (!session.refreshToken) throw new SessionEnded('the access token expired');
-    if (!(await sessions.lockRefresh(id, REFRESH_WAIT_MS))) {
+    const owner = await sessions.lockRefresh(id, REFRESH_WAIT_MS);
+    if (!owner) {
       for (let tries = 0; tries < REFRESH_WAIT_MS / 100; tries++) {
         await sleep(100);
         const current = await sessions.find(id);
@@ -48,7 +49,7 @@ export function adminClient(base: string, sessions: SessionStore, tokens: TokenC
       await sessions.update(id, next);
       return next;
     } finally {
-      await sessions.unlockRefresh(id);
+      await sessions.unlockRefresh(id, owner);
     }
   }
 

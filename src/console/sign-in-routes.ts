@@ -5,9 +5,11 @@ import { errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { Account } from '../store/account-store.js';
 import type { Logger } from '../logging/create-logger.js';
 import { CONSOLE_CLIENT_ID, CONSOLE_SCOPE, callbackUrl } from './console-client.js';
-import type { SessionStore, SignIn } from './session-store.js';
+import type { ConsoleSeal } from './console-seal.js';
+import type { SessionStore } from './session-store.js';
 import { TokenRefusal, type TokenAnswer, type TokenClient } from './token-client.js';
 import { SESSION_COOKIE, SIGN_IN_COOKIE, carriesCsrf, clearCookie, setCookie } from './session-cookie.js';
+import { SIGN_IN_SECONDS, openSignIn, sealSignIn, type SignIn } from './sign-in-state.js';
 import { escapeHtml } from '../provider/views/layout.js';
 import { consoleLayout, messagePage } from './views/console-layout.js';
 
@@ -15,6 +17,7 @@ export interface SignInDeps {
   issuer: string;
   https: boolean;
   sessions: SessionStore;
+  seal: ConsoleSeal;
   tokens: TokenClient;
   findAccount(sub: string): Promise<Account | undefined>;
   /** The keys this instance publishes, to check the ID token with. */
@@ -60,15 +63,16 @@ export function signInRoutes(router: Router, deps: SignInDeps): void {
   const { sessions, https } = deps;
 
   router.get('/console/login', async (ctx) => {
-    const verifier = randomBytes(32).toString('base64url');
-    const nonce = randomBytes(16).toString('base64url');
-    const state = await sessions.beginSignIn({ verifier, nonce, returnTo: safeReturn(ctx.query.return) });
-    setCookie(ctx, SIGN_IN_COOKIE, state, { https, maxAgeSeconds: 600, sameSite: 'Lax' });
+    const signIn: SignIn = {
+      verifier: randomBytes(32).toString('base64url'), nonce: randomBytes(16).toString('base64url'), state: randomBytes(32).toString('base64url'),
+      returnTo: safeReturn(ctx.query.return), expiresAt: Date.now() + SIGN_IN_SECONDS * 1000,
+    };
+    setCookie(ctx, SIGN_IN_COOKIE, await sealSignIn(deps.seal, signIn), { https, maxAgeSeconds: SIGN_IN_SECONDS, sameSite: 'Lax' });
     const params = new URLSearchParams({
       client_id: CONSOLE_CLIENT_ID, response_type: 'code', redirect_uri: callbackUrl(deps.issuer), scope: CONSOLE_SCOPE,
-      code_challenge: createHash('sha256').update(verifier).digest('base64url'), code_challenge_method: 'S256',
+      code_challenge: createHash('sha256').update(signIn.verifier).digest('base64url'), code_challenge_method: 'S256',
       // offline_access needs a consent prompt; the console is first-party, so no page is shown.
-      state, nonce, prompt: 'consent',
+      state: signIn.state, nonce: signIn.nonce, prompt: 'consent',
     });
     ctx.redirect(`${deps.issuer}/auth?${params}`);
   });
@@ -77,7 +81,7 @@ export function signInRoutes(router: Router, deps: SignInDeps): void {
     const state = typeof ctx.query.state === 'string' ? ctx.query.state : '';
     const cookie = ctx.cookies.get(SIGN_IN_COOKIE) ?? '';
     clearCookie(ctx, SIGN_IN_COOKIE, https);
-    const signIn = state && cookie === state ? await sessions.takeSignIn(state) : undefined;
+    const signIn = state && cookie ? await openSignIn(deps.seal, cookie, state) : undefined;
     ctx.type = 'html';
     if (!signIn) {
       ctx.status = 400;
@@ -105,7 +109,7 @@ export function signInRoutes(router: Router, deps: SignInDeps): void {
     }
     const { id } = await sessions.create({
       sub: account.sub, username: account.username, accessToken: answer.access_token, accessExpiresAt: Date.now() + answer.expires_in * 1000,
-      refreshToken: answer.refresh_token, idToken: answer.id_token,
+      refreshToken: answer.refresh_token,
     });
     setCookie(ctx, SESSION_COOKIE, id, { https, maxAgeSeconds: sessions.maxAgeSeconds, sameSite: 'Strict' });
     deps.logger.info('console sign-in', { username: account.username });
@@ -120,7 +124,9 @@ export function signInRoutes(router: Router, deps: SignInDeps): void {
     await sessions.destroy(id);
     clearCookie(ctx, SESSION_COOKIE, https);
     if (session.refreshToken) await deps.tokens.revoke(session.refreshToken).catch(() => undefined);
-    const params = new URLSearchParams({ client_id: CONSOLE_CLIENT_ID, post_logout_redirect_uri: `${deps.issuer}/console/signed-out`, ...(session.idToken ? { id_token_hint: session.idToken } : {}) });
+    // No id_token_hint: no token ever travels in a URL. With the client's id alone, Rotor asks
+    // the person whether to end their Rotor sign-in too, then comes back to /console/signed-out.
+    const params = new URLSearchParams({ client_id: CONSOLE_CLIENT_ID, post_logout_redirect_uri: `${deps.issuer}/console/signed-out` });
     ctx.redirect(`${deps.issuer}/session/end?${params}`);
   });
 

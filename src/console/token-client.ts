@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CONSOLE_CLIENT_ID } from './console-client.js';
+import { DependencyDown, needs } from './dependency-down.js';
 
 const tokenAnswer = z.object({
   access_token: z.string(),
@@ -28,11 +29,15 @@ export function tokenClient(base: string, secret: string) {
     headers: { authorization: basic, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
     body: new URLSearchParams(fields),
   });
+  /** A refusal (4xx) is a {@link TokenRefusal}; no answer, a 5xx or an answer that is not a token set is a {@link DependencyDown}. */
   async function grant(fields: Record<string, string>): Promise<TokenAnswer> {
-    const res = await post('/token', fields);
+    const res = await needs('the token endpoint', () => post('/token', fields));
     const body: unknown = await res.json().catch(() => ({}));
+    if (res.status >= 500) throw new DependencyDown('the token endpoint', new Error(`status ${res.status}`));
     if (!res.ok) throw new TokenRefusal(`the token endpoint answered ${res.status}: ${String((body as { error_description?: unknown }).error_description ?? '')}`);
-    return tokenAnswer.parse(body);
+    const parsed = tokenAnswer.safeParse(body);
+    if (!parsed.success) throw new DependencyDown('the token endpoint', parsed.error);
+    return parsed.data;
   }
   return {
     redeem: (code: string, verifier: string, redirectUri: string) => grant({ grant_type: 'authorization_code', code, code_verifier: verifier, redirect_uri: redirectUri }),

@@ -36,6 +36,7 @@ const TABLE: Record<DomainErrorCode, HttpError> = {
   ROTOR_CLIENT_EXISTS: conflict,
   ROTOR_ACCOUNT_EXISTS: conflict,
   ROTOR_PUBLIC_CLIENT: conflict,
+  ROTOR_RESERVED_CLIENT: conflict,
   ROTOR_REQUEST_EXPIRED: { status: 410, error: 'expired' },
   ROTOR_ROTATION_TOO_SOON: { status: 429, error: 'too_many_requests' },
   ROTOR_SSF_UNKNOWN_STREAM: notFound,

@@ -20,6 +20,8 @@ export interface DeploymentSecrets {
   refreshSuccessors: Buffer;
   /** The client secret of Rotor's own console client (`rotor-console`), the same on every instance. */
   consoleClient: Buffer;
+  /** The console's key: names its Redis session records, seals its sessions and sign-in cookies. */
+  consoleSessions: Buffer;
 }
 
 const derive = (root: Uint8Array, purpose: string): Buffer => Buffer.from(hkdfSync('sha256', root, 'rotor', purpose, 32));
@@ -38,5 +40,6 @@ export function deploymentSecrets(root: Uint8Array, previousCookieRoots: readonl
     csrf: derive(root, 'interaction csrf'),
     refreshSuccessors: derive(root, 'refresh token successors'),
     consoleClient: derive(root, 'console client'),
+    consoleSessions: derive(root, 'console sessions'),
   };
 }

@@ -9,7 +9,8 @@ export type LifecycleErrorCode =
   | 'ROTOR_CLIENT_EXISTS'
   | 'ROTOR_ACCOUNT_EXISTS'
   | 'ROTOR_PUBLIC_CLIENT'
-  | 'ROTOR_WEAK_SECRET';
+  | 'ROTOR_WEAK_SECRET'
+  | 'ROTOR_RESERVED_CLIENT';
 
 /** A client or user change refused for a reason the caller can act on. */
 export class LifecycleError extends Error {

@@ -4,9 +4,24 @@ import type { AuditInput } from '../audit/chain.js';
 import type { Principal } from '../audit/principal.js';
 import type { Account, AccountStore, Role } from '../store/account-store.js';
 import type { ClientStore } from '../store/client-store.js';
-import { asLifecycleError } from './lifecycle-error.js';
 import type { SecurityEvents } from '../ssf/security-events.js';
 import { sessionRevoked } from '../ssf/security-event.js';
+import { CONSOLE_CLIENT_ID } from '../console/console-client.js';
+import { asLifecycleError, LifecycleError } from './lifecycle-error.js';
+
+/**
+ * Clients Rotor registers and keeps for itself (its console): their secret is derived from the
+ * deployment's root secret and every instance re-registers them at start-up, so a removal or a
+ * rotation would only break the console until the next start. People may not change them.
+ */
+export const RESERVED_CLIENTS: readonly string[] = [CONSOLE_CLIENT_ID];
+
+/** Refuses a change to a client Rotor keeps for itself. */
+function notReserved(clientId: string): void {
+  if (RESERVED_CLIENTS.includes(clientId)) {
+    throw new LifecycleError(`client ${clientId} is Rotor's own (the console's): it is managed by Rotor and cannot be removed or have its secret rotated`, 'ROTOR_RESERVED_CLIENT');
+  }
+}
 
 export interface LifecycleDeps {
   clients: ClientStore;
@@ -54,7 +69,10 @@ export function createLifecycleOperations({ clients, accounts, audit, events }: 
 
     /** Removes a client and everything issued to it. */
     removeClient: async (by: Principal, clientId: string, reason?: string) => {
-      const result = await audited(by, 'clients.remove', clientId, reason, () => clients.remove(clientId), (removed) => ({ artifactsDeleted: removed.artifacts }));
+      const result = await audited(by, 'clients.remove', clientId, reason, () => {
+        notReserved(clientId);
+        return clients.remove(clientId);
+      }, (removed) => ({ artifactsDeleted: removed.artifacts }));
       if (events) {
         await events.forgetClient(clientId);
         await events.record(sessionRevoked({ format: 'opaque', id: clientId }, 'admin', reason ?? 'the client was removed'));
@@ -64,7 +82,10 @@ export function createLifecycleOperations({ clients, accounts, audit, events }: 
 
     /** Replaces a client's secret with a generated one, returned once. */
     rotateClientSecret: (by: Principal, clientId: string, reason?: string): Promise<string> =>
-      audited(by, 'clients.rotate_secret', clientId, reason, () => clients.rotateSecret(clientId)),
+      audited(by, 'clients.rotate_secret', clientId, reason, () => {
+        notReserved(clientId);
+        return clients.rotateSecret(clientId);
+      }),
 
     addUser: (by: Principal, username: string, password: string, roles: Role[]): Promise<Account> =>
       audited(by, 'users.add', username, undefined, () => accounts.add(username, password, roles), (account) => ({ sub: account.sub, roles: account.roles })),

@@ -1,9 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { decodeProtectedHeader } from 'jose';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { RunningServer } from '../helpers/server.js';
 import { startCluster, type Cluster } from '../helpers/cluster.js';
 import { cliJson } from '../helpers/cli.js';
 import { launchChromium, screenshot, textOf } from '../helpers/chromium.js';
+import { deploymentPrefix, redisUrl } from '../helpers/engines.js';
 
 const PASSWORD = 'correct horse battery';
 const SHOTS = 'console';
@@ -15,6 +19,7 @@ describe('the security team\'s console, in a real browser', () => {
   let server: RunningServer;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
+  const redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1 });
 
   beforeAll(async () => {
     [cluster, browser] = await Promise.all([
@@ -30,6 +35,7 @@ describe('the security team\'s console, in a real browser', () => {
   }, 90_000);
 
   afterAll(async () => {
+    redis.disconnect();
     await browser?.close();
     await cluster?.close();
   });
@@ -52,6 +58,11 @@ describe('the security team\'s console, in a real browser', () => {
 
   let sam: Page;
   let rolledOver: string;
+  /** Every key the console keeps in Redis, with its value. */
+  const consoleRecords = async (): Promise<Array<[string, string]>> => {
+    const keys = await redis.keys(`${deploymentPrefix(cluster.mongodbUri)}:console:*`);
+    return Promise.all(keys.map(async (key) => [key, (await redis.get(key)) ?? ''] as [string, string]));
+  };
 
   it('a security user signs in and sees the active key of each family on the timeline', async () => {
     sam = await signIn('sam');
@@ -71,6 +82,42 @@ describe('the security team\'s console, in a real browser', () => {
     expect(await sam.content()).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\./);
   }, 60_000);
 
+  it('Redis holds the session sealed, under a keyed name: neither the cookie nor a token can be read there', async () => {
+    const cookie = (await sam.context().cookies()).find((one) => one.name === 'rotor_console')!.value;
+    const records = await consoleRecords();
+    expect(records).toHaveLength(1);
+    for (const [key, value] of records) {
+      for (const secret of [cookie, createHash('sha256').update(cookie).digest('base64url')]) {
+        expect(key).not.toContain(secret);
+        expect(value).not.toContain(secret);
+      }
+      // A compact JWE (dir, A256GCM), and no JWS (an access or ID token) anywhere in it.
+      expect(decodeProtectedHeader(value)).toMatchObject({ alg: 'dir', enc: 'A256GCM' });
+      expect(value).not.toMatch(/eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/);
+      expect(value).not.toMatch(/accessToken|refreshToken|idToken/);
+    }
+  });
+
+  it('an anonymous /console/login stores nothing: the sign-in travels in a sealed cookie, and a tampered one is refused', async () => {
+    const before = (await consoleRecords()).length;
+    const starts = await Promise.all(Array.from({ length: 20 }, () => fetch(`${cluster.issuer}/console/login`, { redirect: 'manual' })));
+    for (const start of starts) expect(start.status).toBe(302);
+    expect((await consoleRecords()).length).toBe(before);
+    const [start] = starts as [Response];
+    const setCookie = start.headers.get('set-cookie')!;
+    expect(setCookie).toMatch(/^rotor_console_signin=[\w-]+\.\.[\w-]+\.[\w-]+\.[\w-]+; Path=\/console; HttpOnly; SameSite=Lax; Max-Age=600$/);
+    const sealed = setCookie.slice('rotor_console_signin='.length).split(';')[0]!;
+    const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
+    const flip = (text: string, at: number): string => `${text.slice(0, at)}${text[at] === 'A' ? 'B' : 'A'}${text.slice(at + 1)}`;
+    for (const cookie of [flip(sealed, sealed.length - 30), flip(sealed, 5)]) {
+      const tampered = await fetch(`${cluster.issuer}/console/callback?code=any&state=${state}`, { headers: { cookie: `rotor_console_signin=${cookie}` } });
+      expect(tampered.status).toBe(400);
+      expect(await tampered.text()).toContain('was not started here');
+    }
+    const otherState = await fetch(`${cluster.issuer}/console/callback?code=any&state=${flip(state, 3)}`, { headers: { cookie: `rotor_console_signin=${sealed}` } });
+    expect(otherState.status).toBe(400);
+  });
+
   it('a change without the CSRF token is refused with 403, and nothing changes', async () => {
     const before = await catalogKeys(sam);
     const refused = await sam.evaluate(async () => {
@@ -88,15 +135,26 @@ describe('the security team\'s console, in a real browser', () => {
     const compromised = (await activeKid(sam, 'ES256'))!;
     await sam.evaluate('window.marker = "no reload"');
     await sam.getByLabel('Compromised key').selectOption(compromised);
-    await sam.locator('#rollover-reason').fill('ES256 key seen in a public paste');
+    await sam.locator('#rollover-reason').fill('ES256 key seen in a public paste?');
     await sam.getByRole('button', { name: 'Preview rollover' }).click();
     const preview = sam.locator('#rollover-preview');
+    await preview.waitFor({ state: 'visible' });
+    // Editing the form withdraws the preview: what was previewed is no longer what is asked.
+    await sam.locator('#rollover-reason').fill('ES256 key seen in a public paste');
+    await preview.waitFor({ state: 'hidden' });
+    await sam.getByRole('button', { name: 'Preview rollover' }).click();
     await preview.waitFor({ state: 'visible' });
     await textOf(preview, `${compromised} (ES256): active → revoked`);
     await textOf(preview, 'Live grants now:');
     await screenshot(sam, SHOTS, 'rollover-preview');
     expect((await catalogKeys(sam)).find((key) => key.kid === compromised)!.state).toBe('active');
+    // The key list re-filled behind the preview (as a live catalog change does): Confirm still
+    // sends exactly what was previewed.
+    const other = (await activeKid(sam, 'EdDSA'))!;
+    await sam.evaluate(`document.getElementById('rollover-kid').value = ${JSON.stringify(other)}`);
+    const sent = sam.waitForRequest((request) => request.url().endsWith('/console/api/rollover') && request.method() === 'POST');
     await sam.getByRole('button', { name: 'Confirm rollover' }).click();
+    expect((await sent).postDataJSON()).toEqual({ compromisedKid: compromised, alg: 'ES256', reason: 'ES256 key seen in a public paste' });
     await textOf(sam.locator('#action-result'), 'waits for a second person');
     rolledOver = compromised;
   });
@@ -179,6 +237,22 @@ describe('the security team\'s console, in a real browser', () => {
     await sam.goto(`${cluster.issuer}/console/keys`);
     await sam.getByRole('button', { name: `Copy kid ${rolledOver}` }).waitFor({ state: 'visible' });
   });
+
+  it('signing out sends no token in any URL: Rotor asks, then the browser lands on the signed-out page', async () => {
+    const page = await signIn('sue');
+    const urls: string[] = [];
+    page.on('request', (request) => urls.push(request.url()));
+    const before = (await consoleRecords()).length;
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+    await page.waitForURL(`${cluster.issuer}/console/signed-out`);
+    await textOf(page.locator('main'), 'You have signed out of the console.');
+    expect(urls.some((url) => url.includes('/session/end'))).toBe(true);
+    for (const url of urls) expect(url).not.toMatch(/id_token_hint|eyJ/);
+    expect((await consoleRecords()).length).toBe(before - 1);
+    await page.goto(`${cluster.issuer}/console`);
+    await page.locator('#password').waitFor();
+  }, 30_000);
 
   it('an ordinary user is refused with a clear page', async () => {
     const alice = await signIn('alice');

@@ -36,6 +36,16 @@ describe('when a dependency goes down', () => {
     const ready = await fetch(`${server.url}/readyz`);
     expect(ready.status).toBe(503);
     expect(await ready.json()).toMatchObject({ redis: 'down', mongodb: 'ok' });
+    // The console's sessions live in Redis: a page says so in words, the API in JSON; never a 500.
+    const cookie = { cookie: 'rotor_console=some-session-id' };
+    const page = await fetch(`${server.url}/console/keys`, { headers: { ...cookie, accept: 'text/html' }, redirect: 'manual' });
+    expect(page.status).toBe(503);
+    expect(page.headers.get('retry-after')).toBe('5');
+    expect(await page.text()).toContain('Redis cannot be reached just now');
+    const api = await fetch(`${server.url}/console/api/catalog`, { headers: cookie });
+    expect(api.status).toBe(503);
+    expect(api.headers.get('retry-after')).toBe('5');
+    expect(await api.json()).toMatchObject({ error: 'temporarily_unavailable' });
     await redis.start();
     let readyAgain = 0;
     for (let i = 0; i < 50 && readyAgain !== 200; i++) {

@@ -191,6 +191,8 @@ describe('client and user lifecycle on a two-instance cluster', () => {
     [['clients', 'show', 'nobody'], 1, 'rotor: no client nobody'],
     [['clients', 'remove', 'nobody', '--reason', 'typo test'], 1, 'rotor: no client nobody'],
     [['clients', 'rotate-secret', 'spa'], 1, 'rotor: client spa is public: it has no secret to rotate'],
+    [['clients', 'rotate-secret', 'rotor-console'], 1, 'rotor: client rotor-console is Rotor\'s own (the console\'s): it is managed by Rotor and cannot be removed or have its secret rotated'],
+    [['clients', 'remove', 'rotor-console', '--reason', 'cleanup'], 1, 'rotor: client rotor-console is Rotor\'s own (the console\'s): it is managed by Rotor and cannot be removed or have its secret rotated'],
   ])('rotor %j exits %i with one line on stderr', async (args, code, message) => {
     const result = await runCli(args, cliEnv);
     expect(result.code).toBe(code);
@@ -254,6 +256,10 @@ describe('client and user lifecycle on a two-instance cluster', () => {
     expect((await admin(a, 'POST', '/clients/svc2/rotate-secret', token, {})).status).toBe(400);
     expect((await admin(a, 'POST', '/clients/nobody/rotate-secret', token, { reason: 'typo test' })).status).toBe(404);
     expect((await admin(a, 'POST', '/clients/spa/rotate-secret', token, { reason: 'public client' })).status).toBe(409);
+    for (const [method, path] of [['POST', '/clients/rotor-console/rotate-secret'], ['DELETE', '/clients/rotor-console']] as const) {
+      expect(await admin(a, method, path, token, { reason: 'the console is in the way' })).toMatchObject({ status: 409, body: { error: 'conflict', code: 'ROTOR_RESERVED_CLIENT' } });
+    }
+    expect((await admin(a, 'GET', '/clients/rotor-console', token)).status).toBe(200);
     const rotated = await admin(a, 'POST', '/clients/svc2/rotate-secret', token, { reason: 'scheduled rotation' });
     since = Date.now();
     expect(rotated.status).toBe(200);
