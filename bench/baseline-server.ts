@@ -25,8 +25,9 @@ async function main(): Promise<void> {
   await store.clients.add({ client_id: 'bench-cc', client_secret: 'bench-secret-0123456789-abcdefghij', grant_types: ['client_credentials'], response_types: [], redirect_uris: [], scope: 'api:read api:write' });
   await store.clients.add({ client_id: 'bench-spa', token_endpoint_auth_method: 'none', grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], redirect_uris: ['http://127.0.0.1:9/cb'], scope: 'openid offline_access api:read' });
   const api = `${issuer}/api`;
-  // A kind of its own: spent by an update of the token's document, as in oidc-provider's example adapter.
-  const refreshTokens = new MongoAdapter(store.connection, 'BaselineRefreshToken', { bearer: new BearerValues(randomBytes(32)) });
+  // A kind of its own: spent by an update of the token's document, as in oidc-provider's example
+  // adapter; found by its id alone, so stored as Rotor stores its own refresh tokens.
+  const refreshTokens = new MongoAdapter(store.connection, 'BaselineRefreshToken', { bearer: new BearerValues(randomBytes(32)), foundByIdOnly: true });
   const configuration: Configuration = {
     adapter: (name: string) => (name === 'RefreshToken' ? refreshTokens : store.adapter(name)),
     jwks: { keys: [jwk as never] },

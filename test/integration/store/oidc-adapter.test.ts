@@ -298,6 +298,19 @@ describe('bearer values at rest', () => {
     await expect(store.adapter('AuthorizationCode').consume(codeId)).rejects.toThrow('invalid_grant');
   });
 
+  it('a token found only by its value keeps no copy of it, not even sealed; a session seals its own', async () => {
+    const [refreshId, sessionId, uid] = [id(), id(), id()];
+    await store.adapter('RefreshToken').upsert(refreshId, { jti: refreshId, grantId: 'g7' }, HOUR);
+    await store.adapter('Session').upsert(sessionId, { jti: sessionId, uid, accountId: 'sub-1' }, HOUR);
+    const db = store.connection.db!;
+    const refreshDoc = await db.collection('oidc_refresh_token').findOne({ _id: stored(refreshId) } as object);
+    expect(refreshDoc).toMatchObject({ sealed: 'id', payload: JSON.stringify({ grantId: 'g7' }) });
+    const sessionDoc = await db.collection('oidc_session').findOne({ _id: stored(sessionId) } as object);
+    expect(String(sessionDoc!.sealed).split('.')).toHaveLength(5);
+    await expect(store.adapter('RefreshToken').find(refreshId)).resolves.toEqual({ jti: refreshId, grantId: 'g7' });
+    await expect(store.adapter('Session').findByUid!(uid)).resolves.toEqual({ jti: sessionId, uid, accountId: 'sub-1' });
+  });
+
   it('a refresh token is inserted once: a second insert under its value stores nothing and says so', async () => {
     const refresh = store.adapter('RefreshToken') as ChainingAdapter;
     const value = id();
