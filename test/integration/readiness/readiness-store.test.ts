@@ -1,33 +1,18 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import type { Consumer } from '../../../src/readiness/consumer-of.js';
 import { ReadinessStore, type ReadinessLimits } from '../../../src/readiness/readiness-store.js';
+import { Redis } from 'ioredis';
 import { redisUrl } from '../../helpers/engines.js';
+import { useTestRedis } from '../../helpers/test-redis.js';
 
-const prefixes: string[] = [];
-let redis: Redis;
-
-beforeAll(async () => {
-  redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1, enableOfflineQueue: false });
-  await new Promise((ready) => redis.once('ready', ready));
-});
-
-afterAll(async () => {
-  for (const prefix of prefixes) {
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-  }
-  redis.disconnect();
-});
+const testRedis = useTestRedis();
 
 /** A store with its own prefix and a clock the test moves. */
 function deployment(windowSec = 3600, limits: Partial<ReadinessLimits> = {}) {
-  const prefix = `rotor_t_readiness_${randomBytes(4).toString('hex')}`;
-  prefixes.push(prefix);
+  const prefix = testRedis.prefix('rotor_t_readiness');
   const clock = { now: Date.now() };
-  return { prefix, clock, store: new ReadinessStore(redis, prefix, windowSec, () => clock.now, limits) };
+  return { prefix, clock, store: new ReadinessStore(testRedis.redis, prefix, windowSec, () => clock.now, limits) };
 }
 
 /** A consumer that named itself, fetching from `address`. */
@@ -44,9 +29,9 @@ async function flood(store: ReadinessStore, count: number, addressOf: (i: number
 /** Every key readiness holds in Redis, with its number of fields or members. */
 async function footprint(prefix: string): Promise<Record<string, number>> {
   const sizes: Record<string, number> = {};
-  for (const key of await redis.keys(`${prefix}:*`)) {
-    const type = await redis.type(key);
-    sizes[key.slice(prefix.length + 1)] = type === 'hash' ? await redis.hlen(key) : type === 'zset' ? await redis.zcard(key) : -1;
+  for (const key of await testRedis.redis.keys(`${prefix}:*`)) {
+    const type = await testRedis.redis.type(key);
+    sizes[key.slice(prefix.length + 1)] = type === 'hash' ? await testRedis.redis.hlen(key) : type === 'zset' ? await testRedis.redis.zcard(key) : -1;
   }
   return sizes;
 }
@@ -66,9 +51,9 @@ describe('the record of /jwks consumers', () => {
       { consumer: 'billing-api', named: true, lastSeen: clock.now, version: 5, kids: ['a', 'b'] },
       { consumer: 'orders-api', named: true, lastSeen: clock.now - 1000, version: 4, kids: ['a'] },
     ]);
-    const keys = await redis.keys(`${prefix}:*`);
+    const keys = await testRedis.redis.keys(`${prefix}:*`);
     expect(keys).toHaveLength(4);
-    for (const key of keys) expect(await redis.pttl(key)).toBeGreaterThan(3_500_000);
+    for (const key of keys) expect(await testRedis.redis.pttl(key)).toBeGreaterThan(3_500_000);
   });
 
   it('rewrites a consumer at once on a new version, and not on every fetch of the same one', async () => {
@@ -116,7 +101,7 @@ describe('the record of /jwks consumers', () => {
     await store.record(named('orders-api', '10.0.0.1'), 4, ['a']);
     await store.record(named('billing-api', '10.0.0.2'), 4, ['a']);
     await flood(store, 5_000, () => '203.0.113.9');
-    expect(await redis.hget(`${prefix}:readiness:counts`, '203.0.113.9')).toBe('50');
+    expect(await testRedis.redis.hget(`${prefix}:readiness:counts`, '203.0.113.9')).toBe('50');
     const names = (await store.consumers()).map((record) => record.consumer);
     expect(names).toHaveLength(52);
     expect(names).toEqual(expect.arrayContaining(['orders-api', 'billing-api']));

@@ -1,32 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { describe, expect, it } from '@jest/globals';
 import { createThrottle, type ThrottleLimits } from '../../../src/throttle/index.js';
-import { redisUrl } from '../../helpers/engines.js';
+import { useTestRedis } from '../../helpers/test-redis.js';
 import { LIMITS, throttleRules, type ClockedThrottle } from './throttle-rules.js';
 
-const prefixes: string[] = [];
-let redis: Redis;
-
-beforeAll(async () => {
-  redis = new Redis(redisUrl(), { maxRetriesPerRequest: 1, enableOfflineQueue: false });
-  await new Promise((ready) => redis.once('ready', ready));
-});
-
-afterAll(async () => {
-  for (const prefix of prefixes) {
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-  }
-  redis.disconnect();
-});
+const testRedis = useTestRedis();
 
 /** One deployment: its own key prefix, and a clock shared by its instances. */
 function deployment(limits: Partial<ThrottleLimits> = {}) {
-  const prefix = `rotor_t_throttle_${randomBytes(4).toString('hex')}`;
-  prefixes.push(prefix);
+  const prefix = testRedis.prefix('rotor_t_throttle');
   let now = Date.now();
-  const instance = () => createThrottle({ redis, prefix, limits: { ...LIMITS, ...limits }, now: () => now });
+  const instance = () => createThrottle({ redis: testRedis.redis, prefix, limits: { ...LIMITS, ...limits }, now: () => now });
   return { prefix, instance, advance: (seconds: number) => { now += seconds * 1000; } };
 }
 
@@ -62,12 +45,12 @@ describe('failed-authentication throttle, counting in Redis', () => {
     const throttle = instance();
     const name = `user:${'ünïcödé-'.repeat(2000)}`;
     for (let i = 0; i < 3; i++) await throttle.recordFailure({ subject: name, ip: '2001:db8::1' });
-    const keys = await redis.keys(`${prefix}:*`);
+    const keys = await testRedis.redis.keys(`${prefix}:*`);
     expect(keys.length).toBeGreaterThan(0);
     for (const key of keys) {
       expect(key.length).toBeLessThan(80);
       expect(key).not.toContain('nïc');
-      expect(await redis.pttl(key)).toBeGreaterThan(0);
+      expect(await testRedis.redis.pttl(key)).toBeGreaterThan(0);
     }
   });
 });
