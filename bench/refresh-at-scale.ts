@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import mongoose, { type Connection } from 'mongoose';
-import { deleteExpiredArtifacts } from '../src/store/oidc-adapter.js';
+import { deleteExpiredArtifacts } from '../src/store/artifact-maintenance.js';
 import { CONNECTIONS, refreshTokenPool, scenarios } from './throughput.js';
 import { startRotor, type Alg } from './targets.js';
 import { round } from './stats.js';

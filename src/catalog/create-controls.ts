@@ -8,7 +8,7 @@ import { createAnchorer, type Anchorer } from '../audit/anchorer.js';
 import { readAnchors } from '../audit/anchor-file.js';
 import type { AuditVerdict } from '../audit/audit-verdict.js';
 import { EmergencyRequests } from '../store/emergency-requests.js';
-import { countLiveArtifacts } from '../store/oidc-adapter.js';
+import { countLiveArtifacts } from '../store/artifact-maintenance.js';
 import { createKeyOperations, type KeyOperations } from './key-operations.js';
 import { createEmergencyWorkflow, type EmergencyWorkflow } from './emergency-workflow.js';
 import { generateOnDemand, type KeySource } from './spare-keys.js';

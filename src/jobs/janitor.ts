@@ -1,6 +1,6 @@
 import type Queue from 'bull';
 import type { Connection } from 'mongoose';
-import { deleteExpiredArtifacts } from '../store/oidc-adapter.js';
+import { deleteExpiredArtifacts } from '../store/artifact-maintenance.js';
 import type { CatalogStore } from '../keys/catalog-store.js';
 import type { Logger } from '../logging/create-logger.js';
 

@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { randomUUID } from 'node:crypto';
 import { Schema, type Connection, type Model, type UpdateQuery } from 'mongoose';
 import { hashPassword, needsRehash, verifyPassword } from './password-hash.js';
-import { deleteArtifactsOf } from './oidc-adapter.js';
+import { deleteArtifactsOf } from './artifact-maintenance.js';
 
 interface AccountDoc {
   _id: string;

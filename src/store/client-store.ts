@@ -4,7 +4,7 @@ import { Schema, type Connection, type Model } from 'mongoose';
 import type { Adapter, AdapterPayload, ClientMetadata } from 'oidc-provider';
 import { reseal, seal, unseal, type Keyring } from '../keys/seal.js';
 import { checkClientSecret, generateClientSecret } from './client-secret.js';
-import { deleteArtifactsOf } from './oidc-adapter.js';
+import { deleteArtifactsOf } from './artifact-maintenance.js';
 
 /** A registered client: its metadata as JSON, its secret sealed under the KEK. */
 interface ClientDoc {

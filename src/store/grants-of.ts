@@ -1,5 +1,5 @@
 import type { Connection } from 'mongoose';
-import { artifactModel } from './oidc-adapter.js';
+import { artifactModel } from './artifact-model.js';
 
 /**
  * The ids of the grants one person holds at one client, read from the refresh tokens and codes

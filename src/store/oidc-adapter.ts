@@ -1,61 +1,10 @@
-import { Schema, type Connection, type Model } from 'mongoose';
+import type { Connection, Model } from 'mongoose';
 import Provider, { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
 import { consumptionModel, SINGLE_USE_KINDS, spend, spentAt } from './consumption.js';
 import { artifactOwner } from './artifact-owner.js';
+import { artifactModel, type ArtifactDoc } from './artifact-model.js';
 import type { BearerValues } from './bearer-values.js';
 import { joinPayload, splitPayload } from './stored-payload.js';
-
-/**
- * One document per oidc-provider artifact, under the HMAC of its id (see `bearer-values.ts`):
- * the id is a bearer value (a token, a code, a session cookie, an interaction uid) and never
- * stored. The payload is stored as a JSON string without its bearer values, which are sealed in
- * `sealed`; the payload's maps are keyed by URLs (resource indicators), which MongoDB-compatible
- * engines reject as field names. The fields we query by are lifted to the top level, a user code
- * as its HMAC.
- */
-interface ArtifactDoc {
-  _id: string;
-  payload: string;
-  sealed: string;
-  grantId?: string;
-  clientId?: string;
-  accountId?: string;
-  uid?: string;
-  userCode?: string;
-  expiresAt?: Date;
-  consumed?: Date;
-  /** When a single-save artifact was inserted; a refresh token's marks its predecessor spent. */
-  createdAt?: Date;
-}
-
-const artifactSchema = new Schema<ArtifactDoc>({
-  _id: { type: String, required: true },
-  payload: { type: String, required: true },
-  sealed: { type: String, required: true },
-  grantId: { type: String, index: true },
-  clientId: { type: String, index: true },
-  accountId: { type: String, index: true },
-  uid: { type: String, index: true },
-  userCode: { type: String, index: true },
-  expiresAt: { type: Date, index: true },
-  consumed: { type: Date },
-  createdAt: { type: Date },
-}, { versionKey: false, strict: 'throw' });
-
-/** The artifact kinds oidc-provider stores; the janitor sweeps each one. */
-export const ARTIFACT_KINDS = [
-  'Session', 'AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'ClientCredentials',
-  'InitialAccessToken', 'RegistrationAccessToken', 'Interaction', 'ReplayDetection',
-  'PushedAuthorizationRequest', 'Grant', 'BackchannelAuthenticationRequest',
-] as const;
-
-const collectionName = (kind: string): string => `oidc_${kind.replace(/[A-Z]/g, (c, i: number) => (i ? '_' : '') + c.toLowerCase())}`;
-
-/** The mongoose model that holds one artifact kind. */
-export function artifactModel(connection: Connection, kind: string): Model<ArtifactDoc> {
-  const name = `Artifact${kind}`;
-  return (connection.models[name] as Model<ArtifactDoc> | undefined) ?? connection.model<ArtifactDoc>(name, artifactSchema, collectionName(kind));
-}
 
 const LIFTED_FIELDS = ['grantId', 'clientId', 'accountId', 'uid', 'userCode'] as const;
 
@@ -256,46 +205,4 @@ export class MongoAdapter implements ChainingAdapter {
     if (this.#kind === 'RefreshToken') await this.#model.updateMany({ grantId }, TOMBSTONE);
     else await this.#model.deleteMany({ grantId });
   }
-}
-
-/** Creates the indexes of every artifact collection (idempotent). */
-export async function ensureArtifactIndexes(connection: Connection): Promise<void> {
-  for (const kind of ARTIFACT_KINDS) await artifactModel(connection, kind).createIndexes();
-  await consumptionModel(connection).createIndexes();
-}
-
-/** Deletes expired artifacts of every kind, and spendings past their keeping; returns how many went. */
-export async function deleteExpiredArtifacts(connection: Connection, now = new Date()): Promise<number> {
-  let deleted = 0;
-  for (const kind of ARTIFACT_KINDS) {
-    const result = await artifactModel(connection, kind).deleteMany({ expiresAt: { $lte: now } });
-    deleted += result.deletedCount;
-  }
-  deleted += (await consumptionModel(connection).deleteMany({ expiresAt: { $lte: now } })).deletedCount;
-  return deleted;
-}
-
-const escapeRegExp = (value: string): string => value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/**
- * Deletes every artifact of every kind that belongs to one client or one account (grants,
- * tokens, codes, sessions, interactions, ...); returns how many went. Documents written before
- * the owner was lifted to the top level are found by their payload, so an upgrade leaves none behind.
- */
-export async function deleteArtifactsOf(connection: Connection, owner: { clientId: string } | { accountId: string }): Promise<number> {
-  const [field, value] = 'clientId' in owner ? ['clientId', owner.clientId] as const : ['accountId', owner.accountId] as const;
-  let deleted = 0;
-  for (const kind of ARTIFACT_KINDS) {
-    const model = artifactModel(connection, kind);
-    deleted += (await model.deleteMany({ [field]: value })).deletedCount;
-    const unlifted = await model.find({ [field]: { $exists: false }, payload: { $regex: escapeRegExp(JSON.stringify(value)) } }, { payload: 1 }).lean();
-    const owned = unlifted.filter((doc) => artifactOwner(JSON.parse(doc.payload) as AdapterPayload)[field] === value).map((doc) => doc._id);
-    if (owned.length > 0) deleted += (await model.deleteMany({ _id: { $in: owned } })).deletedCount;
-  }
-  return deleted;
-}
-
-/** How many artifacts of a kind are still live (for dry runs: "how many grants would this touch"). */
-export async function countLiveArtifacts(connection: Connection, kind: string, now = new Date()): Promise<number> {
-  return artifactModel(connection, kind).countDocuments({ $or: [{ expiresAt: { $gt: now } }, { expiresAt: { $exists: false } }] });
 }

@@ -12,7 +12,8 @@ import { ClientStore } from './client-store.js';
 import { SecretRepository } from './secret-repository.js';
 import { loadRootSecret, type RootCreation } from './root-secret.js';
 import { sealedValues } from './sealed-values.js';
-import { ensureArtifactIndexes, MongoAdapter } from './oidc-adapter.js';
+import { MongoAdapter } from './oidc-adapter.js';
+import { ensureArtifactIndexes } from './artifact-maintenance.js';
 import { BearerValues } from './bearer-values.js';
 
 export interface Store {
