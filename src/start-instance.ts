@@ -9,34 +9,24 @@ import { reconcile } from './catalog/reconcile.js';
 import { createControls } from './catalog/create-controls.js';
 import { SpareKeys } from './catalog/spare-keys.js';
 import { auditTransitions } from './catalog/audit-transitions.js';
-import { adminRouter } from './admin/admin-router.js';
-import { anonymousRefusals } from './admin/anonymous-refusals.js';
-import { redisReplayStore } from './admin/dpop-replay-store.js';
-import { dpopSettings } from './verifier/dpop-binding.js';
 import { ProviderHolder } from './provider/provider-holder.js';
 import { announceGrant, announcer } from './propagation/catalog-channel.js';
 import { createGrantCache } from './provider/grant-cache.js';
-import { startLeaks } from './leaks/start-leaks.js';
 import { JwksEvents } from './propagation/jwks-events.js';
 import { loadRevokedTokens } from './propagation/revoked-tokens.js';
 import { spentRecordSeconds } from './provider/ttl.js';
 import { startPropagation } from './propagation/start-propagation.js';
-import { createApp } from './http/create-app.js';
-import { startHttp } from './http/start-http.js';
 import { startMetricsServer } from './http/metrics-server.js';
 import { createMetrics } from './metrics/create-metrics.js';
 import { startJobs } from './jobs/start-jobs.js';
+import { startWeb } from './start-web.js';
 import { startRedis } from './redis/connections.js';
 import { createThrottle, type Throttle } from './throttle/index.js';
 import { ReadinessStore } from './readiness/readiness-store.js';
 import { readinessReport } from './readiness/readiness-report.js';
-import { recordJwksFetch } from './readiness/record-jwks-fetch.js';
 import { readUptakeGate } from './readiness/uptake-gate.js';
-import { consoleRouter } from './console/console-router.js';
-import { registerConsoleClient } from './console/console-client.js';
 import type { Catalog } from './keys/catalog.js';
 import { startSsf } from './ssf/start-ssf.js';
-import { ssfRouter } from './ssf/ssf-router.js';
 import { withKeySetEvent } from './ssf/catalog-events.js';
 import type { SecurityEvents } from './ssf/security-events.js';
 
@@ -73,15 +63,6 @@ function startThrottle(settings: Settings, redis: Redis, logger: Logger): Thrott
       ? logger.warn('throttling of failed sign-ins counts in memory on this instance: Redis unavailable', { reason })
       : logger.info('throttling of failed sign-ins counts in Redis again')),
   });
-}
-
-/**
- * Admin API requests refused before authentication, counted per IP by the rules of failed
- * sign-ins from one IP (`login.maxFailuresPerIp`, `login.window`, `login.lockout`), apart from them.
- */
-function startAdminThrottle(settings: Settings, redis: Redis): Throttle {
-  const { login } = settings;
-  return createThrottle({ redis, prefix: `${settings.queue.prefix}:admin`, limits: { ...login, maxFailures: login.maxFailuresPerIp } });
 }
 
 /**
@@ -181,27 +162,9 @@ export async function startInstance(settings: Settings, keyring: Keyring, logger
 
   let server: Server | undefined;
   if (role !== 'worker') {
-    const admin = adminRouter({ settings, holder, clients: store.clients, accounts: store.accounts, dpopReplay: redisReplayStore(redis.commands, settings.queue.prefix), operations: controls.operations, emergency: controls.emergency, audit: controls.audit, auditLog: controls.auditLog,
-      verifyAudit: () => controls.verifyAudit(),
-      consumers: () => readiness.consumers(),
-      anonymous: anonymousRefusals({ throttle: startAdminThrottle(settings, redis.commands), counter: metrics.adminUnauthenticated, logger }),
-      securityEvents: ssf.events, streams: () => ssf.adminStreams(),
-    });
-    const leaks = startLeaks({ settings, holder, store, redis: redis.commands, events, audit: controls.audit, logger, securityEvents: ssf.events });
-    const streams = ssfRouter({
-      issuer: settings.issuer, stores: ssf.stores, rules: ssf.rules, events: ssf.events, sign: ssf.sign, audit: controls.audit,
-      entitledToSubjects: async (clientId) => (await store.clients.find(clientId))?.introspection_any_client === true,
-      auth: { holder, clients: store.clients, accounts: store.accounts, issuer: settings.issuer, clockSkew: settings.tokens.clockSkew, dpop: dpopSettings({ replay: redisReplayStore(redis.commands, settings.queue.prefix), clockSkewSec: settings.tokens.clockSkew }) },
-    });
-    const consoleClient = await registerConsoleClient({
-      clients: store.clients, issuer: settings.issuer, secret: store.secrets.consoleClient,
-      validate: async (metadata) => void await holder.state.provider.Client.validate(metadata),
-    });
-    const consoleRoutes = consoleRouter({ settings, redis: redis.commands, clientSecret: String(consoleClient.client_secret), sessionKey: store.secrets.consoleSessions, findAccount: (sub) => store.accounts.findBySub(sub), jwks: () => holder.state.localJwks, logger });
-    const app = createApp({ settings, holder, connection: store.connection, redis: redis.commands, accounts: store.accounts, csrfKey: store.secrets.csrf, logger, now, events, metrics, publicMetrics: settings.metrics.port === undefined, admin, leaks, console: consoleRoutes, ssf: streams, throttle, onAudit });
-    const http = await startHttp(app, { port: settings.port, holder, policy: settings.keys, jwksMaxAge: settings.jwks.maxAge, https: settings.issuer.startsWith('https:'), now, onJwksServed: recordJwksFetch(readiness, settings.http.proxyHops) });
-    server = http.server;
-    stops.push(() => http.stop());
+    const web = await startWeb({ settings, store, redis: redis.commands, holder, controls, metrics, events, readiness, ssf, throttle, onAudit, logger, now });
+    server = web.server;
+    stops.push(() => web.stop());
   }
   if (settings.metrics.port !== undefined) {
     const metricsServer = await startMetricsServer(metrics, settings.metrics.host, settings.metrics.port);
