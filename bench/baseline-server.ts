@@ -56,6 +56,7 @@ async function main(): Promise<void> {
   };
   const provider = new Provider(issuer, configuration);
   createServer(provider.callback()).listen(port, () => process.stdout.write(`baseline listening on ${port}\n`));
+  process.once('SIGTERM', () => process.exit(0));
 }
 
 main().catch((err: Error) => {

@@ -57,11 +57,16 @@ describe('keys rotate by themselves on every instance', () => {
       const token = body.access_token as string;
       signers.add(String(decodeProtectedHeader(token).kid));
       live.push({ token, exp: decodeJwt(token).exp! });
-      const now = Date.now() / 1000;
-      for (const entry of live.filter((item) => item.exp - now > 0.3)) {
-        await rs.verify(entry.token).catch((err: Error) => failures.push(`${decodeProtectedHeader(entry.token).kid} at ${new Date().toISOString()}: ${err.message}`));
+      // A token is checked for its whole life, not after it: on a loaded machine one pass over
+      // the live tokens can outlast the youngest expiry, so the time is read again for each.
+      for (const entry of live) {
+        if (entry.exp - Date.now() / 1000 <= 0.3) continue;
+        await rs.verify(entry.token).catch((err: Error & { code?: string }) => {
+          if (err.code === 'ERR_JWT_EXPIRED' && Date.now() / 1000 >= entry.exp) return;
+          failures.push(`${decodeProtectedHeader(entry.token).kid} at ${new Date().toISOString()}: ${err.message}`);
+        });
       }
-      live.splice(0, live.length, ...live.filter((item) => item.exp - now > 0.3));
+      live.splice(0, live.length, ...live.filter((item) => item.exp - Date.now() / 1000 > 0.3));
       await sleep(100);
     }
     expect(failures).toEqual([]);
