@@ -12,7 +12,7 @@ import { createLogger, type Logger } from '../logging/create-logger.js';
 import { reconcile } from '../catalog/reconcile.js';
 import { CliError } from './cli-error.js';
 import type { Principal } from '../audit/principal.js';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { hostname, userInfo } from 'node:os';
 import { createControls, type Controls } from '../catalog/create-controls.js';
 import { auditTransitions } from '../catalog/audit-transitions.js';
@@ -44,9 +44,13 @@ export async function openContext(json: boolean): Promise<CliContext> {
   const logger = createLogger({ level: settings.logLevel, production: settings.production, service: 'rotor-cli' });
   const { keyring } = loadKeyring(settings);
 
-  /** Tells running instances about a change at once (otherwise they poll, or caches expire). */
+  /**
+   * Tells running instances about a change at once (otherwise they poll, or caches expire).
+   * The Redis client is loaded here, so a command that changes nothing never loads it.
+   */
   async function announce(send: (redis: Redis) => Promise<void>, what: string): Promise<void> {
-    const redis = new Redis(settings.redisUrl, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+    const { Redis: RedisClient } = await import('ioredis');
+    const redis = new RedisClient(settings.redisUrl, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null });
     redis.on('error', () => undefined);
     try {
       await redis.connect();

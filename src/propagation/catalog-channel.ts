@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from '../logging/create-logger.js';
 
 /** The Redis channel that announces catalog versions and client changes to every instance. */

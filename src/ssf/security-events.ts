@@ -1,6 +1,4 @@
-import type Queue from 'bull';
 import type { Logger } from '../logging/create-logger.js';
-import { enqueueDelivery } from '../jobs/ssf-queue.js';
 import type { SecurityEvent } from './security-event.js';
 import type { SsfStores } from './ssf-stores.js';
 import { fanOut } from './fan-out.js';
@@ -20,14 +18,15 @@ export interface SecurityEvents {
 }
 
 /**
- * The outbox writer. With a queue (a server instance) each event is fanned out and its pushes
- * enqueued at once; without one (the CLI) the sweeper does it at its next run.
+ * The outbox writer. With `enqueue` (a server instance: the first push of a delivery, on the
+ * delivery queue) each event is fanned out and its pushes enqueued at once; without it (the CLI,
+ * which loads no queue) the sweeper does it at its next run.
  */
-export function securityEvents(issuer: string, stores: SsfStores, queue: Queue.Queue | undefined, logger: Logger): SecurityEvents {
+export function securityEvents(issuer: string, stores: SsfStores, enqueue: ((jti: string) => Promise<void>) | undefined, logger: Logger): SecurityEvents {
   const dispatch = async (event: SecurityEvent): Promise<void> => {
-    if (!queue) return;
+    if (!enqueue) return;
     const push = await fanOut(stores, event);
-    await Promise.all(push.map((jti) => enqueueDelivery(queue, jti, 0)));
+    await Promise.all(push.map((jti) => enqueue(jti)));
   };
   return {
     issuer,

@@ -7,7 +7,7 @@ import type { Catalog } from '../keys/catalog.js';
 import type { CatalogStore } from '../keys/catalog-store.js';
 import type { Keyring } from '../keys/seal.js';
 import type { BullConnectionType } from '../redis/connections.js';
-import { createSsfQueue } from '../jobs/ssf-queue.js';
+import { createSsfQueue, enqueueDelivery } from '../jobs/ssf-queue.js';
 import { startSsfJobs } from '../jobs/start-ssf-jobs.js';
 import { openSsfStores, type SsfStores } from './ssf-stores.js';
 import { securityEvents, type SecurityEvents } from './security-events.js';
@@ -50,7 +50,7 @@ export function startSsf(deps: SsfDeps): Ssf {
   const { settings, logger } = deps;
   const stores = openSsfStores(deps.connection);
   const queue = createSsfQueue({ createClient: deps.bullClient, prefix: settings.queue.prefix, logger });
-  const events = securityEvents(settings.issuer, stores, queue, logger);
+  const events = securityEvents(settings.issuer, stores, (jti) => enqueueDelivery(queue, jti, 0), logger);
   const sign = setSigner(deps.currentCatalog, settings.keys.algorithms, deps.keyring, settings.issuer);
   const rules: ReceiverUrlRules = { production: settings.production, allowedHosts: settings.ssf.allowedReceiverHosts };
   const attempts = ssfMetrics(deps.registry, stores.deliveries);

@@ -1,5 +1,5 @@
 import type { Connection, Model } from 'mongoose';
-import Provider, { errors, type Adapter, type AdapterPayload } from 'oidc-provider';
+import type { Adapter, AdapterPayload } from 'oidc-provider';
 import { consumptionModel, SINGLE_USE_KINDS, spend, spentAt } from './consumption.js';
 import { artifactOwner } from './artifact-owner.js';
 import { artifactModel, type ArtifactDoc } from './artifact-model.js';
@@ -190,6 +190,9 @@ export class MongoAdapter implements ChainingAdapter {
     }
     if (await spend(this.#consumptions, this.#kind, storedId, this.#keepSpentSeconds)) return;
     const doc = await this.#model.findById(storedId, { grantId: 1 }).lean();
+    // Only a running provider spends artifacts, so oidc-provider is loaded by then; the store
+    // does not load it for the CLI, which never does.
+    const { default: Provider, errors } = await import('oidc-provider');
     const ctx = Provider.ctx;
     if (ctx && doc?.grantId) ctx.state[DOUBLE_SPEND] = doc.grantId;
     throw new errors.InvalidGrant('grant request is invalid');
