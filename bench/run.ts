@@ -4,6 +4,7 @@ import { benchHeapProfile } from './heap-profile.js';
 import { benchPropagation } from './propagation.js';
 import { benchRefreshAtScale } from './refresh-at-scale.js';
 import { benchRefreshCommands } from './refresh-commands.js';
+import { benchRefreshCpu } from './refresh-cpu.js';
 import { benchTimeToRevoke } from './time-to-revoke.js';
 import { benchThroughput } from './throughput.js';
 import { benchVerifier } from './verifier.js';
@@ -19,6 +20,7 @@ const BENCHES: Record<string, () => Promise<Record<string, unknown> | Record<str
   'throughput-es256': () => benchThroughput(['ES256']),
   'refresh-at-scale': () => benchRefreshAtScale('ES256'),
   'refresh-commands': benchRefreshCommands,
+  'refresh-cpu': () => benchRefreshCpu(),
   propagation: benchPropagation,
   'time-to-revoke-es256': () => benchTimeToRevoke('ES256', false),
   'time-to-revoke-rs256': () => benchTimeToRevoke('RS256', false),
