@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { enableCompileCache } from 'node:module';
 import { SettingsError } from '../settings/settings-error.js';
 import { CliError, usageError } from './cli-error.js';
 import type { CliContext } from './context.js';
@@ -37,9 +36,6 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 };
 
 async function run(argv: string[]): Promise<void> {
-  // Each run loads the driver and the store anew; V8's code cache (in the OS's temporary
-  // directory, off with NODE_DISABLE_COMPILE_CACHE=1) spares compiling them every time.
-  enableCompileCache();
   const [group, ...args] = argv;
   if (!group || group === '--help' || group === '-h' || group === 'help') {
     process.stdout.write(`${USAGE}\n`);
