@@ -58,7 +58,7 @@ describe('keys rotate by themselves on every instance', () => {
       signers.add(String(decodeProtectedHeader(token).kid));
       live.push({ token, exp: decodeJwt(token).exp! });
       // A token is checked for its whole life, not after it: on a loaded machine one pass over
-      // the live tokens can outlast the youngest expiry, so the time is read again for each.
+      // the live tokens can outlast the soonest expiry, so the time is read again for each.
       for (const entry of live) {
         if (entry.exp - Date.now() / 1000 <= 0.3) continue;
         await rs.verify(entry.token).catch((err: Error & { code?: string }) => {
