@@ -1,15 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { refreshTokenPool, scenarios, CONNECTIONS } from './throughput.js';
+import { cpuMs, refreshTokenPool, scenarios, CONNECTIONS } from './throughput.js';
 import { startBaseline, startRotor, type Alg } from './targets.js';
 import { round } from './stats.js';
 
 const SECONDS = 6;
-
-/** CPU time, in ms, of `/proc/<pid>/stat` or of one thread's `/proc/<pid>/task/<tid>/stat`. */
-function cpuMs(statFile: string): number {
-  const fields = readFileSync(statFile, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
 
 /**
  * Where a rotating refresh costs CPU: for Rotor and the baseline in turn, the main thread's
@@ -26,15 +19,15 @@ export async function benchRefreshCpu(algs: Alg[] = ['ES256', 'EdDSA', 'RS256'])
       try {
         const pool = await refreshTokenPool(target, CONNECTIONS * 2);
         await scenarios.refresh_token(target, pool, 2);
-        const main = `/proc/${target.pid}/task/${target.pid}/stat`;
-        const whole = `/proc/${target.pid}/stat`;
-        const [main0, whole0] = [cpuMs(main), cpuMs(whole)];
+        const main = (): number => cpuMs(target.pid, target.pid);
+        const whole = (): number => cpuMs(target.pid);
+        const [main0, whole0] = [main(), whole()];
         const measured = await scenarios.refresh_token(target, pool, SECONDS);
         const refreshes = Math.max(1, measured.rps * SECONDS);
         results.push({
           benchmark: 'refresh-cpu', alg, server: target.name, seconds: SECONDS, rps: round(measured.rps),
-          main_thread_ms_per_refresh: round((cpuMs(main) - main0) / refreshes, 3),
-          process_ms_per_refresh: round((cpuMs(whole) - whole0) / refreshes, 3),
+          main_thread_ms_per_refresh: round((main() - main0) / refreshes, 3),
+          process_ms_per_refresh: round((whole() - whole0) / refreshes, 3),
           errors: measured.errors,
         });
       } finally {

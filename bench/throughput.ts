@@ -21,9 +21,12 @@ interface Measured {
   cpuUsPerRequest?: number;
 }
 
-/** CPU time a process has used so far, in ms (utime + stime from /proc, at 100 ticks a second). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+/**
+ * CPU time a process has used so far, in ms (utime + stime from /proc, at 100 ticks a second);
+ * with `tid`, that of one of its threads.
+ */
+export function cpuMs(pid: number, tid?: number): number {
+  const fields = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
