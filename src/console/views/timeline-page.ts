@@ -1,3 +1,30 @@
+interface EmergencyForm {
+  action: 'rollover' | 'revoke';
+  title: string;
+  explain: string;
+  /** The field naming the key, as the admin API takes it. */
+  keyName: string;
+  keyLabel: string;
+  /** What the preview and confirm buttons name. */
+  noun: string;
+}
+
+/** An incident action: a key and a reason, previewed (blast radius) before it is confirmed. */
+const emergencyForm = (form: EmergencyForm): string => `<form id="${form.action}-form" class="action emergency" data-action="${form.action}">
+<h3>${form.title}</h3>
+<p>${form.explain}</p>
+<label for="${form.action}-kid">${form.keyLabel}</label>
+<select id="${form.action}-kid" name="${form.keyName}" required></select>
+<label for="${form.action}-reason">Reason</label>
+<input id="${form.action}-reason" name="reason" required minlength="3" maxlength="500" autocomplete="off">
+<button type="submit">Preview ${form.noun}</button>
+<div class="preview" id="${form.action}-preview" hidden>
+<div id="${form.action}-preview-body"></div>
+<button type="button" id="${form.action}-confirm" class="danger">Confirm ${form.noun}</button>
+<button type="button" id="${form.action}-cancel">Cancel</button>
+</div>
+</form>`;
+
 /** The key timeline, with the actions of a rotation and an incident beside it; the modules fill it in. */
 export function timelinePage(algorithms: readonly string[]): string {
   const algOptions = algorithms.map((alg) => `<option value="${alg}">${alg}</option>`).join('');
@@ -37,34 +64,8 @@ export function timelinePage(algorithms: readonly string[]): string {
 <button type="submit">Rotate</button>
 </form>
 
-<form id="rollover-form" class="action emergency" data-action="rollover">
-<h3>Emergency rollover</h3>
-<p>The compromised key is revoked at once and a new key signs. Preview first.</p>
-<label for="rollover-kid">Compromised key</label>
-<select id="rollover-kid" name="compromisedKid" required></select>
-<label for="rollover-reason">Reason</label>
-<input id="rollover-reason" name="reason" required minlength="3" maxlength="500" autocomplete="off">
-<button type="submit">Preview rollover</button>
-<div class="preview" id="rollover-preview" hidden>
-<div id="rollover-preview-body"></div>
-<button type="button" id="rollover-confirm" class="danger">Confirm rollover</button>
-<button type="button" id="rollover-cancel">Cancel</button>
-</div>
-</form>
+${emergencyForm({ action: 'rollover', title: 'Emergency rollover', explain: 'The compromised key is revoked at once and a new key signs. Preview first.', keyName: 'compromisedKid', keyLabel: 'Compromised key', noun: 'rollover' })}
 
-<form id="revoke-form" class="action emergency" data-action="revoke">
-<h3>Revoke a key</h3>
-<p>Only a key that does not sign (pending or retiring) can be revoked; for the active key, roll over.</p>
-<label for="revoke-kid">Key</label>
-<select id="revoke-kid" name="kid" required></select>
-<label for="revoke-reason">Reason</label>
-<input id="revoke-reason" name="reason" required minlength="3" maxlength="500" autocomplete="off">
-<button type="submit">Preview revocation</button>
-<div class="preview" id="revoke-preview" hidden>
-<div id="revoke-preview-body"></div>
-<button type="button" id="revoke-confirm" class="danger">Confirm revocation</button>
-<button type="button" id="revoke-cancel">Cancel</button>
-</div>
-</form>
+${emergencyForm({ action: 'revoke', title: 'Revoke a key', explain: 'Only a key that does not sign (pending or retiring) can be revoked; for the active key, roll over.', keyName: 'kid', keyLabel: 'Key', noun: 'revocation' })}
 </section>`;
 }
