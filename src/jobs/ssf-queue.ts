@@ -19,9 +19,22 @@ export class StreamBusyError extends Error {
 /** One job id per delivery and attempt: enqueueing the same attempt twice adds one job. */
 export const deliverJobId = (jti: string, attempt: number): string => `${jti}:${attempt}`;
 
-/** The queue of security-event deliveries; a busy stream's job waits 100–500 ms, never an attempt. */
+/** Longest wait of a job that failed for any other reason than a busy stream (MongoDB down, no key to sign with). */
+const MAX_FAULT_BACKOFF_MS = 60_000;
+
+/**
+ * Bull's wait before running a delivery job again: 100–500 ms for a busy stream (not an
+ * attempt: the push never started), doubling from 1 s up to a minute for a job that failed
+ * otherwise, so a dependency outage does not spin every worker.
+ */
+export function jobBackoffMs(jobRuns: number, err: Error | undefined): number {
+  if ((err as { code?: string } | undefined)?.code === 'ROTOR_SSF_STREAM_BUSY') return 100 + Math.floor(Math.random() * 400);
+  return Math.min(MAX_FAULT_BACKOFF_MS, 1000 * 2 ** Math.max(0, jobRuns - 1));
+}
+
+/** The queue of security-event deliveries (retries of its jobs: {@link jobBackoffMs}). */
 export function createSsfQueue(options: Omit<QueueOptions, 'backoffStrategies'>): Queue.Queue {
-  return createQueue(SSF_QUEUE, { ...options, backoffStrategies: { [BUSY_BACKOFF]: () => 100 + Math.floor(Math.random() * 400) } });
+  return createQueue(SSF_QUEUE, { ...options, backoffStrategies: { [BUSY_BACKOFF]: jobBackoffMs } });
 }
 
 /**

@@ -1,28 +1,12 @@
 import type { JWK } from 'jose';
 import { PUBLISHED_STATES, type Catalog } from '../keys/catalog.js';
 import { unsealJwk, type Keyring } from '../keys/seal.js';
-import { ALGORITHMS, type Algorithm } from '../keys/algorithms.js';
+import type { Algorithm } from '../keys/algorithms.js';
+import { NoActiveKeyError, signingAlgorithms } from '../keys/signing-algorithms.js';
 import type { ProviderKeys } from './create-provider.js';
-
-export class NoActiveKeyError extends Error {
-  readonly code = 'ROTOR_NO_ACTIVE_KEY';
-}
 
 /** Opens a sealed private key; the holder passes a memoising version so each key opens once. */
 export type Unseal = (sealed: string, kid: string) => Promise<JWK>;
-
-/**
- * The algorithms an instance signs with, best first: those of `listed` (its `keys.algorithms`)
- * whose family has an active key. A family the catalog no longer keeps active never signs,
- * whatever an instance lists. Only when none of `listed` is active (an instance on another
- * policy started later, during a rolling deploy) does it sign with the catalog's active
- * families instead: they are published, so its tokens verify, and it keeps serving.
- */
-export function signingAlgorithms(catalog: Catalog, listed: readonly Algorithm[]): Algorithm[] {
-  const active = new Set(catalog.keys.filter((key) => key.state === 'active' && key.sealedPrivateJwk).map((key) => key.alg));
-  const own = listed.filter((alg) => active.has(alg));
-  return own.length > 0 ? own : ALGORITHMS.filter((alg) => active.has(alg));
-}
 
 /**
  * The private keys oidc-provider needs for one catalog version: the active key of each signing

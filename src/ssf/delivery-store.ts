@@ -76,10 +76,10 @@ export class DeliveryStore {
     return doc ? toDelivery(doc) : undefined;
   }
 
-  /** Pending deliveries, oldest event first; of one stream when named. */
+  /** Pending deliveries, oldest first (by when they were opened: ids of key-set events do not sort by time); of one stream when named. */
   async pending(streamId?: string): Promise<Delivery[]> {
-    const docs = await this.#model.find(streamId ? { state: 'pending', streamId } : { state: 'pending' }).lean();
-    return docs.sort((a, b) => a._id.localeCompare(b._id)).map(toDelivery);
+    const docs = await this.#model.find(streamId ? { state: 'pending', streamId } : { state: 'pending' }).sort({ createdAt: 1, _id: 1 }).lean();
+    return docs.map(toDelivery);
   }
 
   async delivered(jti: string, now = new Date()): Promise<void> {

@@ -1,13 +1,10 @@
-/** CAEP: a person's sessions (or a client's) were revoked. */
-export const SESSION_REVOKED = 'https://schemas.openid.net/secevent/caep/event-type/session-revoked';
-/** RISC: a credential (refresh token, access token, client secret) is compromised. */
-export const CREDENTIAL_COMPROMISE = 'https://schemas.openid.net/secevent/risc/event-type/credential-compromise';
-/** SSF: the answer to a verification request, sent to the one stream that asked. */
-export const VERIFICATION = 'https://schemas.openid.net/secevent/ssf/event-type/verification';
-/** SSF: a stream's status changed, sent to that stream. */
-export const STREAM_UPDATED = 'https://schemas.openid.net/secevent/ssf/event-type/stream-updated';
-/** Rotor's key-set event: the catalog changed. */
-export const jwksChangedType = (issuer: string): string => `${issuer}/secevent/jwks-changed`;
+/**
+ * The event types this transmitter sends are the ones `rotor/verifier` understands: one
+ * definition for both sides, so the URIs cannot drift apart.
+ */
+import { CREDENTIAL_COMPROMISE, SESSION_REVOKED, SSF_STREAM_UPDATED as STREAM_UPDATED, SSF_VERIFICATION as VERIFICATION, jwksChangedType } from '../verifier/set-events.js';
+
+export { CREDENTIAL_COMPROMISE, SESSION_REVOKED, STREAM_UPDATED, VERIFICATION, jwksChangedType };
 
 /** Every event type this transmitter sends, for `events_supported`. */
 export const supportedEventTypes = (issuer: string): string[] => [jwksChangedType(issuer), SESSION_REVOKED, CREDENTIAL_COMPROMISE, VERIFICATION, STREAM_UPDATED];

@@ -56,8 +56,8 @@ export class Outbox {
 
   /** Events not fanned out yet, oldest first. */
   async notFannedOut(limit = 500): Promise<SecurityEvent[]> {
-    const docs = await this.#model.find({ fannedOut: false }).lean();
-    return docs.sort((a, b) => a._id.localeCompare(b._id)).slice(0, limit).map(toEvent);
+    const docs = await this.#model.find({ fannedOut: false }).sort({ at: 1, _id: 1 }).limit(limit).lean();
+    return docs.map(toEvent);
   }
 
   /**

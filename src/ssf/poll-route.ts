@@ -31,7 +31,9 @@ export function pollRoute(router: Router, guard: Guard, deps: { stores: SsfStore
     const sets: Record<string, string> = {};
     for (const delivery of pending.slice(0, max)) {
       const event = await stores.outbox.get(delivery.eventId);
+      // An event the outbox no longer holds can never be sent: dead-lettered, so it stops taking a place in every poll.
       if (event) sets[delivery.jti] = await deps.sign(event, stream.clientId, delivery.jti);
+      else await stores.deliveries.kill(delivery.jti, 'the event is gone from the outbox');
     }
     ctx.body = { sets, moreAvailable: pending.length > max };
   }));

@@ -1,20 +1,17 @@
 import { importJWK, SignJWT, type CryptoKey, type KeyObject } from 'jose';
 import type { Catalog } from '../keys/catalog.js';
 import type { Algorithm } from '../keys/algorithms.js';
+import { NoActiveKeyError, signingAlgorithms } from '../keys/signing-algorithms.js';
 import { unsealJwk, type Keyring } from '../keys/seal.js';
 import type { SecurityEvent } from './security-event.js';
 
 /** Signs one event for one stream: a compact SET (RFC 8417). */
 export type SignSet = (event: SecurityEvent, audience: string, jti: string) => Promise<string>;
 
-export class NoSigningKeyError extends Error {
-  readonly code = 'ROTOR_NO_ACTIVE_KEY';
-}
-
-/** The key that signs tokens now: the active key of the first listed algorithm that has one (else of any). */
+/** The key that signs access tokens now: the active key of this instance's first signing algorithm. */
 function activeKey(catalog: Catalog, listed: readonly Algorithm[]) {
-  const active = catalog.keys.filter((key) => key.state === 'active' && key.sealedPrivateJwk);
-  return listed.map((alg) => active.find((key) => key.alg === alg)).find(Boolean) ?? active[0];
+  const [alg] = signingAlgorithms(catalog, listed);
+  return catalog.keys.find((key) => key.state === 'active' && key.alg === alg && key.sealedPrivateJwk);
 }
 
 /**
@@ -36,7 +33,7 @@ export function setSigner(currentCatalog: () => Catalog | undefined, listed: rea
   return async (event, audience, jti) => {
     const catalog = currentCatalog();
     const signing = catalog && activeKey(catalog, listed);
-    if (!signing?.sealedPrivateJwk) throw new NoSigningKeyError('no active key to sign security events with');
+    if (!signing?.sealedPrivateJwk) throw new NoActiveKeyError('no active key to sign security events with');
     // Only the signing key stays open in memory: a retired key's private part goes with it.
     for (const kid of opened.keys()) if (kid !== signing.kid) opened.delete(kid);
     const key = await keyFor(signing.kid, signing.sealedPrivateJwk, signing.alg);

@@ -74,7 +74,7 @@ export class StreamStore {
   }
 
   async ofClient(clientId: string): Promise<Stream[]> {
-    return (await this.all()).filter((stream) => stream.clientId === clientId);
+    return (await this.#model.find({ clientId }).lean()).map(toStream);
   }
 
   /** Replaces the stream's changeable fields (whatever `changes` names; `undefined` unsets). */

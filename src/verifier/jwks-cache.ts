@@ -80,12 +80,12 @@ export class JwksCache {
     return key;
   }
 
-  /** When the JWKS was last asked for (ms since the epoch), to tell "just fetched" from "held back by the cooldown". */
   /** The highest catalog version a JWKS answer named (`Rotor-Catalog-Version`); -1 before any. */
   get catalogVersion(): number {
     return this.#version;
   }
 
+  /** When the JWKS was last asked for (ms since the epoch), to tell "just fetched" from "held back by the cooldown". */
   get lastAttemptAt(): number {
     return this.#lastAttemptAt;
   }

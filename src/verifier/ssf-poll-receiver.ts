@@ -106,10 +106,12 @@ class SsfPoller implements PollReceiver {
     let attempt = 0;
     while (!this.#closed.signal.aborted) {
       try {
-        const { moreAvailable } = await this.poll();
+        const { moreAvailable, applied, duplicates, refused } = await this.poll();
         this.#outage.recovered({ endpoint: this.options.endpoint });
         attempt = 0;
-        if (!moreAvailable) await pause(intervalMs, this.#closed.signal);
+        // Straight on only while a poll moves the stream forward: "more" with nothing taken (SETs
+        // held back for the key cooldown) would otherwise be a tight loop against the transmitter.
+        if (!moreAvailable || applied + duplicates + refused === 0) await pause(intervalMs, this.#closed.signal);
       } catch (err) {
         if (this.#closed.signal.aborted) break;
         this.#outage.failed(err, { endpoint: this.options.endpoint });

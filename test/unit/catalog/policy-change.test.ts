@@ -6,7 +6,8 @@ import { generateOnDemand } from '../../../src/catalog/spare-keys.js';
 import type { Catalog } from '../../../src/keys/catalog.js';
 import type { Policy } from '../../../src/keys/policy.js';
 import { kekFromBytes, keyringOf } from '../../../src/keys/seal.js';
-import { providerKeys, signingAlgorithms } from '../../../src/provider/provider-keys.js';
+import { providerKeys } from '../../../src/provider/provider-keys.js';
+import { signingAlgorithms } from '../../../src/keys/signing-algorithms.js';
 import { FakeClock } from '../../helpers/fake-clock.js';
 import { MemoryCatalogStore } from '../../helpers/memory-catalog-store.js';
 
