@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ConsoleSession, SessionStore } from './session-store.js';
 import type { TokenClient } from './token-client.js';
+import { needs } from './dependency-down.js';
 
 /** What the admin API answered: its status, its JSON body, and the retry time of a 429. */
 export interface AdminAnswer {
@@ -54,11 +55,11 @@ export function adminClient(base: string, sessions: SessionStore, tokens: TokenC
   }
 
   async function send(session: ConsoleSession, method: string, path: string, body?: unknown): Promise<AdminAnswer> {
-    const res = await fetch(`${base}/admin${path}`, {
+    const res = await needs('the admin API', () => fetch(`${base}/admin${path}`, {
       method,
       headers: { authorization: `Bearer ${session.accessToken}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+    }));
     const parsed: unknown = await res.json().catch(() => ({}));
     const retry = Number(res.headers.get('retry-after'));
     return { status: res.status, body: parsed !== null && typeof parsed === 'object' ? parsed as Record<string, unknown> : {}, retryAfter: Number.isFinite(retry) && retry > 0 ? retry : undefined };

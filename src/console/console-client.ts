@@ -1,11 +1,14 @@
 import type { ClientMetadata } from 'oidc-provider';
-import { ADMIN_SCOPES } from '../provider/resources.js';
+import { CONSOLE_CLIENT_ID } from '../lifecycle/reserved-clients.js';
 
-/** The id of the client Rotor registers for its own console. */
-export const CONSOLE_CLIENT_ID = 'rotor-console';
+export { CONSOLE_CLIENT_ID };
 
-/** What the console asks for: an ID token, a refresh token, and the admin API's scopes (a person gets them only with `security`). */
-export const CONSOLE_SCOPE = ['openid', 'offline_access', ...ADMIN_SCOPES].join(' ');
+/**
+ * What the console asks for: an ID token, a refresh token, and the admin scopes of the pages
+ * and actions it has (a person gets them only with `security`). Not `admin:clients`: the
+ * console manages no clients or users, so the tokens it holds cannot either.
+ */
+export const CONSOLE_SCOPE = ['openid', 'offline_access', 'admin:keys', 'admin:emergency', 'admin:audit'].join(' ');
 
 /** Where the authorization server sends the browser back to. */
 export const callbackUrl = (issuer: string): string => `${issuer}/console/callback`;

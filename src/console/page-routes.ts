@@ -38,6 +38,7 @@ export function pageRoutes(router: Router, deps: PageDeps): void {
     if (answer.status === 200) return answer.body;
     if (answer.status === 404) return undefined;
     ctx.status = answer.status;
+    if (answer.retryAfter !== undefined) ctx.set('Retry-After', String(answer.retryAfter));
     ctx.type = 'html';
     ctx.body = messagePage('The admin API refused', `The admin API answered ${answer.status}: ${String(answer.body.error_description ?? answer.body.error ?? 'no reason given')}.`, { href: '/console', label: 'Back to the timeline' });
     return false;

@@ -6,19 +6,12 @@ import type { Account, AccountStore, Role } from '../store/account-store.js';
 import type { ClientStore } from '../store/client-store.js';
 import type { SecurityEvents } from '../ssf/security-events.js';
 import { sessionRevoked } from '../ssf/security-event.js';
-import { CONSOLE_CLIENT_ID } from '../console/console-client.js';
+import { isReservedClient } from './reserved-clients.js';
 import { asLifecycleError, LifecycleError } from './lifecycle-error.js';
-
-/**
- * Clients Rotor registers and keeps for itself (its console): their secret is derived from the
- * deployment's root secret and every instance re-registers them at start-up, so a removal or a
- * rotation would only break the console until the next start. People may not change them.
- */
-export const RESERVED_CLIENTS: readonly string[] = [CONSOLE_CLIENT_ID];
 
 /** Refuses a change to a client Rotor keeps for itself. */
 function notReserved(clientId: string): void {
-  if (RESERVED_CLIENTS.includes(clientId)) {
+  if (isReservedClient(clientId)) {
     throw new LifecycleError(`client ${clientId} is Rotor's own (the console's): it is managed by Rotor and cannot be removed or have its secret rotated`, 'ROTOR_RESERVED_CLIENT');
   }
 }
@@ -69,14 +62,14 @@ export function createLifecycleOperations({ clients, accounts, audit, events }: 
 
     /** Removes a client and everything issued to it. */
     removeClient: async (by: Principal, clientId: string, reason?: string) => {
-      const result = await audited(by, 'clients.remove', clientId, reason, () => {
+      const result = await audited(by, 'clients.remove', clientId, reason, async () => {
         notReserved(clientId);
+        // Told to receivers before the client goes: were the outbox down after the removal, a
+        // retry would find no client and the event would never be written.
+        if (events && await clients.find(clientId)) await events.record(sessionRevoked({ format: 'opaque', id: clientId }, 'admin', reason ?? 'the client was removed'));
         return clients.remove(clientId);
       }, (removed) => ({ artifactsDeleted: removed.artifacts }));
-      if (events) {
-        await events.forgetClient(clientId);
-        await events.record(sessionRevoked({ format: 'opaque', id: clientId }, 'admin', reason ?? 'the client was removed'));
-      }
+      if (events) await events.forgetClient(clientId);
       return result;
     },
 
