@@ -6,7 +6,7 @@ import { loadKeyring } from '../settings/load-keyring.js';
 import { openStore, type Store } from '../store/open-store.js';
 import { securityEvents, type SecurityEvents } from '../ssf/security-events.js';
 import { openSsfStores } from '../ssf/ssf-stores.js';
-import { onCatalogWritten } from '../ssf/catalog-events.js';
+import { withKeySetEvent } from '../ssf/catalog-events.js';
 import type { Keyring } from '../keys/seal.js';
 import { createLogger, type Logger } from '../logging/create-logger.js';
 import { reconcile } from '../catalog/reconcile.js';
@@ -66,10 +66,7 @@ export async function openContext(json: boolean): Promise<CliContext> {
   let events: SecurityEvents | undefined;
   const store = await openStore(settings.mongodbUri, keyring, {
     hooks: {
-      onCatalogCommitted: async (version, revoked, keys) => {
-        await announce((redis) => announceCatalog(redis, prefix, version, revoked, logger), `catalog version ${version}`);
-        if (events) await onCatalogWritten(settings.issuer, events)(version, revoked, keys);
-      },
+      onCatalogCommitted: withKeySetEvent((version, revoked) => announce((redis) => announceCatalog(redis, prefix, version, revoked, logger), `catalog version ${version}`), settings.issuer, () => events, logger),
       onClientChanged: (clientId) => announce((redis) => announceClient(redis, prefix, clientId, logger), `client ${clientId}`),
       onAccountChanged: (sub) => announce((redis) => announceAccount(redis, prefix, sub, logger), `account ${sub}`),
     },

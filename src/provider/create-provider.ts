@@ -189,7 +189,7 @@ export function createProvider(deps: ProviderDeps, keys: ProviderKeys): Provider
     await next();
     const doubleSpent = ctx.state[DOUBLE_SPEND] as string | undefined;
     if (doubleSpent) await revokeGrant(provider, ctx as KoaContextWithOIDC, doubleSpent);
-    if (recordSecurityEvent) await writeSecurityEvents(ctx as KoaContextWithOIDC, recordSecurityEvent);
+    if (recordSecurityEvent) await writeSecurityEvents(ctx as KoaContextWithOIDC, recordSecurityEvent, logger);
     const replayed = ctx.state[REFRESH_REPLAY] as string | undefined;
     const client = (ctx as KoaContextWithOIDC).oidc?.client?.clientId;
     if (replayed && ctx.status === 200) onAudit?.({ actor: client ? `client:${client}` : 'unknown', action: 'refresh_token.replay', target: replayed, outcome: 'ok', detail: { graceSeconds: settings.tokens.refreshReuseGrace } });

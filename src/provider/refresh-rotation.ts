@@ -2,6 +2,8 @@ import Provider, { errors, type Adapter, type AdapterPayload } from 'oidc-provid
 import { DOUBLE_SPEND, type ChainingAdapter } from '../store/oidc-adapter.js';
 
 /** Set on a request that spent a refresh token again inside the grace window: the grant's id (audited as `refresh_token.replay`). */
+/** Set on a refresh request that showed another client's spent refresh token: that token's `{accountId, clientId}`. */
+export const STOLEN_REFRESH_TOKEN = 'rotorStolenRefreshToken';
 export const REFRESH_REPLAY = 'rotorRefreshReplay';
 
 export interface RefreshRotationOptions {
@@ -18,7 +20,7 @@ interface GrantContext {
     route?: string;
     params?: { grant_type?: unknown };
     client?: { clientId: string };
-    entities?: { RotatedRefreshToken?: { jti?: string; grantId?: string } };
+    entities?: { RotatedRefreshToken?: { jti?: string; grantId?: string; exp?: number } };
   };
 }
 
@@ -67,8 +69,13 @@ export function refreshRotationAdapter(inner: ChainingAdapter, { graceMs, succes
       if (ctx && payload.clientId === ctx.oidc?.client?.clientId) return payload;
       const spent = await spentAt(id);
       if (!spent) return payload;
-      // Shown by another client once spent, a refresh token was stolen: its grant is revoked.
-      if (ctx && typeof payload.grantId === 'string') ctx.state[DOUBLE_SPEND] = payload.grantId;
+      // Shown by another client once spent, a refresh token was stolen: its grant is revoked, and
+      // the security event names the grant's holder (oidc-provider stops at the client mismatch
+      // before it puts the token on the request).
+      if (ctx && typeof payload.grantId === 'string') {
+        ctx.state[DOUBLE_SPEND] = payload.grantId;
+        ctx.state[STOLEN_REFRESH_TOKEN] = { accountId: payload.accountId, clientId: payload.clientId };
+      }
       return { ...payload, consumed: seconds(spent) };
     },
     // Nothing to write: the successor's insert (below) spends the token.
@@ -77,9 +84,14 @@ export function refreshRotationAdapter(inner: ChainingAdapter, { graceMs, succes
     },
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
       const ctx = refreshGrant();
-      const predecessor = ctx?.oidc?.entities?.RotatedRefreshToken?.jti;
+      const rotated = ctx?.oidc?.entities?.RotatedRefreshToken;
+      const predecessor = rotated?.jti;
       if (!ctx || predecessor === undefined || id !== successorOf(predecessor)) return inner.upsert(id, payload, expiresIn);
-      if (await inner.insert(id, payload, expiresIn)) return;
+      // The successor's record is what refuses its predecessor again, so it is kept at least as
+      // long as the predecessor lives, even if a lowered refresh-token TTL gives it a shorter life
+      // (its payload's own `exp` still ends it on time).
+      const keep = Math.max(expiresIn, (rotated?.exp ?? 0) - seconds(new Date(now())));
+      if (await inner.insert(id, payload, keep)) return;
       // The predecessor had been spent already: the same successor again, or reuse.
       if (await replayAllowed(predecessor)) {
         ctx.state[REFRESH_REPLAY] = payload.grantId ?? 'unknown';

@@ -4,7 +4,8 @@ import type { ConsumerRecord } from './readiness-store.js';
 /**
  * Whether a consumer seen may hold a due key back: only one that named itself with
  * `Rotor-Consumer` (as `rotor/verifier` does). A `<User-Agent> @ <address>` consumer is listed
- * in readiness but never delays activation: anyone can fetch `/jwks` once and stay stale.
+ * in readiness but never delays activation. The name is self-declared, so a client that sends one
+ * and stays stale can still hold a key back, but never past `keys.maxActivationDelay`.
  */
 export const holdsActivation = (record: ConsumerRecord): boolean => record.named;
 

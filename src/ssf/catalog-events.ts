@@ -13,22 +13,17 @@ export function catalogEvent(issuer: string, version: number, keys: Catalog['key
 }
 
 /**
- * The store hook that writes the key-set event of every catalog version this process writes,
- * right after the version itself and before the operation that wrote it returns.
- */
-export const onCatalogWritten = (issuer: string, events: SecurityEvents) =>
-  (version: number, _revoked: string[], keys: Catalog['keys']): Promise<void> => events.record(catalogEvent(issuer, version, keys));
-
-/**
- * `announce` (the Redis announcement of a catalog version), then the version's key-set event,
- * once `events` has a transmitter to give. A failed write is logged: the sweeper writes it.
+ * The store hook of every process that writes catalog versions: `announce` (the Redis
+ * announcement), then the version's key-set event, right after the version itself and before
+ * the operation that wrote it returns, once `events` has a transmitter to give. A failed write
+ * is logged, never thrown (the version is stored already): the sweeper writes it.
  */
 export const withKeySetEvent = (announce: (version: number, revoked: string[]) => Promise<void>, issuer: string, events: () => SecurityEvents | undefined, logger: Logger) =>
   async (version: number, revoked: string[], keys: Catalog['keys']): Promise<void> => {
     await announce(version, revoked);
     const transmitter = events();
     if (!transmitter) return;
-    await onCatalogWritten(issuer, transmitter)(version, revoked, keys)
+    await transmitter.record(catalogEvent(issuer, version, keys))
       .catch((err: Error) => logger.warn('cannot write the key-set event yet; the sweeper will', { version, error: err.message }));
   };
 

@@ -94,8 +94,8 @@ export class EmergencyRequests {
   }
 
   /**
-   * The requests still waiting for a decision, oldest first. The collection holds only the
-   * requests of the approval windows still open or recently closed, so scanning it is cheap.
+   * The requests still waiting for a decision, oldest first. Every request ever made is kept
+   * (they are evidence); people make them, a few per incident, so the scan this is stays cheap.
    */
   async listOpen(now = new Date()): Promise<EmergencyRequest[]> {
     const docs = await this.#requests.find({ expiresAt: { $gt: now } }).sort({ createdAt: 1 }).lean();

@@ -19,11 +19,12 @@ const LIFTED_FIELDS = ['grantId', 'clientId', 'accountId', 'uid', 'userCode'] as
 const SAVED_AGAIN_KINDS: ReadonlySet<string> = new Set(['Session', 'Interaction', 'Grant', 'DeviceCode', 'BackchannelAuthenticationRequest']);
 
 /**
- * What a revoked refresh token leaves until it expires: its key, with nothing that opens or
- * describes it. It is never found again, but a refresh still in flight with its predecessor
- * finds the key taken and is refused as reuse, as it would have been before the revocation;
- * deleting it would let that refresh store the successor anew. The janitor deletes it when it
- * expires, and its predecessor, which expires no later, with it.
+ * What a revoked refresh token leaves until it expires: its key and the lifted owner fields
+ * (grant, client, account: what deletion by owner needs), with no payload and nothing sealed.
+ * It is never found again, but a refresh still in flight with its predecessor finds the key
+ * taken and is refused as reuse, as it would have been before the revocation; deleting it would
+ * let that refresh store the successor anew. The janitor deletes it when it expires (a
+ * successor's record is kept at least as long as its predecessor lives: `refresh-rotation.ts`).
  */
 const TOMBSTONE = { $set: { payload: '{}' }, $unset: { sealed: 1 } };
 

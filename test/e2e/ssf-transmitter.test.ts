@@ -29,6 +29,7 @@ describe('SSF transmitter: receivers register streams and get signed security ev
       ['--client-id', 'rs1', '--client-secret', SECRET, '--scope', 'ssf:manage', '--introspection'],
       ['--client-id', 'rs2', '--client-secret', SECRET, '--scope', 'ssf:manage'],
       ['--client-id', 'spa', '--public', '--redirect-uri', REDIRECT, '--post-logout-redirect-uri', REDIRECT, '--scope', 'openid offline_access'],
+      ['--client-id', 'other-spa', '--public', '--redirect-uri', REDIRECT, '--grant-type', 'authorization_code', '--grant-type', 'refresh_token', '--scope', 'openid offline_access'],
       ['--client-id', 'security', '--client-secret', SECRET, '--scope', 'admin:keys admin:emergency'],
     ]);
     ({ issuer } = cluster);
@@ -104,6 +105,17 @@ describe('SSF transmitter: receivers register streams and get signed security ev
     expect(reuse!.claims.sub_id).toEqual(logout!.claims.sub_id);
   }, 60_000);
 
+  it('a spent refresh token shown by another client is told as a compromised credential of the person it was issued to', async () => {
+    const { tokens } = await signIn();
+    const spent = tokens.refresh_token as string;
+    expect((await tokenRequest(issuer, { grant_type: 'refresh_token', refresh_token: spent, client_id: 'spa' })).status).toBe(200);
+    expect((await tokenRequest(issuer, { grant_type: 'refresh_token', refresh_token: spent, client_id: 'other-spa' })).body.error).toBe('invalid_grant');
+    const compromised = await main.waitFor((set) => set.type === CREDENTIAL_COMPROMISE && set.event.credential_type === 'refresh_token', 2);
+    expect(compromised).toHaveLength(2);
+    expect(compromised[1]!.claims.sub_id).toEqual(compromised[0]!.claims.sub_id);
+    expect(compromised[1]!.claims.sub_id).toMatchObject({ format: 'iss_sub', iss: issuer });
+  }, 30_000);
+
   it('a removed client and a leaked refresh token are told to receivers; the client\'s streams go with it', async () => {
     await cliJson(['clients', 'add', '--client-id', 'doomed', '--client-secret', SECRET, '--scope', 'ssf:manage'], cluster.cliEnv);
     const doomed = await ssfCall(issuer, await ssfToken(issuer, 'doomed', SECRET), 'POST', '/ssf/streams', { delivery: { method: POLL } });
@@ -131,8 +143,12 @@ describe('SSF transmitter: receivers register streams and get signed security ev
     const stream = await pushStream(await rs2(), rx.url, [JWKS_CHANGED(), SESSION_REVOKED]);
     expect(stream.events_requested).toEqual([JWKS_CHANGED(), SESSION_REVOKED]);
     expect(stream.events_delivered).toEqual([JWKS_CHANGED()]);
+    const revoked = (set: { type: string }) => set.type === SESSION_REVOKED;
+    const toldBefore = main.sets.filter(revoked).length;
     await cliJson(['users', 'disable', 'alice'], cluster.cliEnv);
     await cliJson(['users', 'enable', 'alice'], cluster.cliEnv);
+    // The entitled receiver hears of the disabling first, so a wrong delivery to rs2 has had its chance.
+    expect(await main.waitFor(revoked, toldBefore + 1)).toHaveLength(toldBefore + 1);
     const rolled = await rollover();
     await rx.waitFor((set) => set.type === JWKS_CHANGED() && set.event.version === rolled.version);
     expect(rx.sets.filter((set) => set.type === SESSION_REVOKED)).toEqual([]);
