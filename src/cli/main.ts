@@ -11,7 +11,7 @@ const USAGE = `usage: rotor <command> [--json]
   rotor keys approve REQUEST --reason R
   rotor audit verify [--anchors FILE]
   rotor kek rewrap [--reason R]
-  rotor clients add --client-id ID --scope "a b" [--client-secret S] [--redirect-uri URI]... [--grant-type G]... [--public] [--first-party] [--introspection] [--name N]
+  rotor clients add --client-id ID --scope "a b" [--client-secret S] [--redirect-uri URI]... [--post-logout-redirect-uri URI]... [--grant-type G]... [--public] [--first-party] [--introspection] [--name N]
   rotor clients list
   rotor clients show ID
   rotor clients remove ID [--reason R]
