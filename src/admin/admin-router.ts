@@ -21,7 +21,7 @@ import type { AdminPrincipal } from './authenticate.js';
 import { createGuard } from './guard.js';
 import { parseInput as parse } from './parse-input.js';
 import { lifecycleRoutes } from './lifecycle-routes.js';
-import { approveBody, auditQuery, kidParam, revokeBody, rolloverBody, rotateBody } from './schemas.js';
+import { approveBody, auditQuery, kidParam, requestIdParam, revokeBody, rolloverBody, rotateBody } from './schemas.js';
 import { adminOpenApi } from './openapi.js';
 import { readinessRoute } from './readiness-route.js';
 import type { ConsumerRecord } from '../readiness/readiness-store.js';
@@ -131,7 +131,7 @@ export function adminRouter(deps: AdminDeps): Router {
 
   router.post('/emergency/:id/approve', guard('admin:emergency', async (ctx, principal) => {
     const body = parse(approveBody, ctx.request.body);
-    respond(ctx, await deps.emergency.approve(principal.principal, String(ctx.params.id), body.reason));
+    respond(ctx, await deps.emergency.approve(principal.principal, parse(requestIdParam, ctx.params.id), body.reason));
   }));
 
   router.get('/emergency', guard('admin:emergency', async (ctx, principal) => {
@@ -142,7 +142,7 @@ export function adminRouter(deps: AdminDeps): Router {
 
   router.post('/emergency/:id/reject', guard('admin:emergency', async (ctx, principal) => {
     const body = parse(approveBody, ctx.request.body);
-    const id = String(ctx.params.id);
+    const id = parse(requestIdParam, ctx.params.id);
     await deps.emergency.reject(principal.principal, id, body.reason);
     ctx.body = { requestId: id, status: 'rejected' };
   }));

@@ -31,6 +31,9 @@ export const approveBody = z.strictObject({
 
 export const kidParam = kid;
 
+/** An emergency request's id in a path: what Rotor makes (16 base64url characters) fits; nothing else reaches the store or the audit log. */
+export const requestIdParam = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a request id is 1 to 64 characters of A-Z, a-z, 0-9, - and _');
+
 export const auditQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(50),
 });

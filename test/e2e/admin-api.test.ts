@@ -275,6 +275,9 @@ describe('the two-person rule', () => {
     const twice = await post(`/emergency/${requestId}/approve`, 'bob-sec', { reason: 'again' });
     expect(twice.status).toBe(409);
     expect((await post('/emergency/unknown/approve', 'bob-sec', { reason: 'x-x-x' })).status).toBe(404);
+    // An id Rotor could not have made never reaches the store or the audit log.
+    expect((await post(`/emergency/${encodeURIComponent('ünknown\u202e')}/approve`, 'bob-sec', { reason: 'x-x-x' })).status).toBe(400);
+    expect((await post(`/emergency/${'a'.repeat(65)}/reject`, 'bob-sec', { reason: 'x-x-x' })).status).toBe(400);
   });
 
   it('a dry run under the two-person rule answers at once and changes nothing', async () => {
