@@ -99,14 +99,15 @@ export class DeliveryStore {
 
   /** Deliveries by stream and state. */
   async counts(): Promise<Map<string, DeliveryCounts>> {
-    // Counted here rather than by $group: the same on every MongoDB-compatible engine.
-    const rows = await this.#model.find({}, { streamId: 1, state: 1 }).lean();
+    const rows = await this.#model.aggregate<{ _id: { streamId: string; state: DeliveryState }; n: number }>([
+      { $group: { _id: { streamId: '$streamId', state: '$state' }, n: { $sum: 1 } } },
+    ]);
     const counts = new Map<string, DeliveryCounts>();
-    for (const { streamId, state } of rows) {
+    for (const { _id: { streamId, state }, n } of rows) {
       const entry = counts.get(streamId) ?? { delivered: 0, pending: 0, deadLettered: 0 };
-      if (state === 'delivered') entry.delivered += 1;
-      else if (state === 'pending') entry.pending += 1;
-      else entry.deadLettered += 1;
+      if (state === 'delivered') entry.delivered += n;
+      else if (state === 'pending') entry.pending += n;
+      else entry.deadLettered += n;
       counts.set(streamId, entry);
     }
     return counts;
